@@ -1,0 +1,187 @@
+// AsyncTCP: the ESP32 AsyncTCP API (AsyncServer/AsyncClient with callbacks) on
+// Linux. Every callback runs on one service thread ("async_tcp"); every public
+// method may be called from any thread. See README.md for the contract.
+#ifndef ASYNCTCP_H_
+#define ASYNCTCP_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+
+#if defined(ARDUINO)
+#include <IPAddress.h>
+#else
+#include "asynctcp/IPAddress.h"
+#endif
+#include "asynctcp/lwip_types.h"
+
+#define ASYNCTCP_VERSION "0.1.0"
+
+#ifndef CONFIG_ASYNC_TCP_RUNNING_CORE
+#define CONFIG_ASYNC_TCP_RUNNING_CORE -1  // any core
+#endif
+#ifndef CONFIG_ASYNC_TCP_STACK_SIZE
+#define CONFIG_ASYNC_TCP_STACK_SIZE 8192 * 2
+#endif
+#ifndef CONFIG_ASYNC_TCP_PRIORITY
+#define CONFIG_ASYNC_TCP_PRIORITY 10
+#endif
+#ifndef CONFIG_ASYNC_TCP_QUEUE_SIZE
+#define CONFIG_ASYNC_TCP_QUEUE_SIZE 128
+#endif
+#ifndef CONFIG_ASYNC_TCP_MAX_ACK_TIME
+#define CONFIG_ASYNC_TCP_MAX_ACK_TIME 5000
+#endif
+// Beyond the ESP32 set: onPoll cadence (lwIP's tcp_poll(pcb, cb, 1) on ESP32 is 500 ms),
+// the connect timeout, and the per-connection send budget that space() reports.
+#ifndef CONFIG_ASYNC_TCP_POLL_INTERVAL_MS
+#define CONFIG_ASYNC_TCP_POLL_INTERVAL_MS 500
+#endif
+#ifndef CONFIG_ASYNC_TCP_CONNECT_TIMEOUT_MS
+#define CONFIG_ASYNC_TCP_CONNECT_TIMEOUT_MS 30000
+#endif
+#ifndef CONFIG_ASYNC_TCP_SEND_BUFFER
+#define CONFIG_ASYNC_TCP_SEND_BUFFER (64 * 1024)
+#endif
+#define ASYNC_MAX_ACK_TIME CONFIG_ASYNC_TCP_MAX_ACK_TIME
+
+#define ASYNC_WRITE_FLAG_COPY 0x01  // copy the data (else the caller keeps it alive until onAck covers it)
+#define ASYNC_WRITE_FLAG_MORE 0x02  // more data follows: do not push yet
+
+// The error the ESP32 library reports when a host name does not resolve.
+#define ASYNC_TCP_ERR_DNS (-55)
+
+class AsyncClient;
+
+typedef std::function<void(void *, AsyncClient *)> AcConnectHandler;
+typedef std::function<void(void *, AsyncClient *, size_t len, uint32_t time)> AcAckHandler;
+typedef std::function<void(void *, AsyncClient *, int8_t error)> AcErrorHandler;
+typedef std::function<void(void *, AsyncClient *, void *data, size_t len)> AcDataHandler;
+typedef std::function<void(void *, AsyncClient *, struct pbuf *pb)> AcPacketHandler;
+typedef std::function<void(void *, AsyncClient *, uint32_t time)> AcTimeoutHandler;
+
+struct tcp_pcb;
+
+namespace asynctcp {
+struct ClientImpl;
+struct ServerImpl;
+
+// Replace the DNS servers used by connect(host, port), e.g. "127.0.0.1:5353,[::1]:53".
+// By default the system's resolver configuration is used. Returns false on a bad list.
+bool setDnsServers(const char *csv);
+}  // namespace asynctcp
+
+class AsyncClient {
+public:
+  AsyncClient(tcp_pcb *pcb = nullptr);
+  ~AsyncClient();
+
+  AsyncClient(const AsyncClient &) = delete;
+  AsyncClient &operator=(const AsyncClient &) = delete;
+
+  bool operator==(const AsyncClient &other) const;
+  bool operator!=(const AsyncClient &other) const { return !(*this == other); }
+
+  bool connect(const IPAddress &ip, uint16_t port);
+  bool connect(const char *host, uint16_t port);  // resolves asynchronously
+  void close(bool now = false);                   // graceful: queued data is still sent
+  void stop() { close(false); }
+  int8_t abort();  // reset the connection; returns ERR_ABRT
+  bool free();     // true when the client may be deleted (like freeable())
+
+  bool canSend();  // space() > 0
+  size_t space();  // free room in the send budget (0 unless connected)
+  size_t add(const char *data, size_t size, uint8_t apiflags = ASYNC_WRITE_FLAG_COPY);
+  bool send();
+  size_t write(const char *data, size_t size, uint8_t apiflags = ASYNC_WRITE_FLAG_COPY);
+  size_t write(const char *data) { return data == nullptr ? 0 : write(data, std::strlen(data)); }
+
+  uint8_t state();
+  bool connecting();
+  bool connected();
+  bool disconnecting();
+  bool disconnected();
+  bool freeable();  // disconnected or disconnecting
+
+  uint16_t getMss();
+  uint32_t getRxTimeout();
+  void setRxTimeout(uint32_t timeout);  // seconds without received data before closing; 0 = off
+  uint32_t getAckTimeout();
+  void setAckTimeout(uint32_t timeout);  // ms of unacknowledged sent data before onTimeout; 0 = off
+  void setNoDelay(bool nodelay);
+  bool getNoDelay();
+  void setKeepAlive(uint32_t ms, uint8_t cnt);
+
+  uint32_t getRemoteAddress();
+  uint16_t getRemotePort();
+  uint32_t getLocalAddress();
+  uint16_t getLocalPort();
+  ip6_addr_t getRemoteAddress6();
+  ip6_addr_t getLocalAddress6();
+  IPAddress remoteIP6();
+  IPAddress localIP6();
+  IPAddress remoteIP();  // v4 or v6, whichever the connection uses
+  uint16_t remotePort();
+  IPAddress localIP();
+  uint16_t localPort();
+
+  void onConnect(AcConnectHandler cb, void *arg = nullptr);
+  void onDisconnect(AcConnectHandler cb, void *arg = nullptr);
+  void onAck(AcAckHandler cb, void *arg = nullptr);
+  void onError(AcErrorHandler cb, void *arg = nullptr);
+  void onData(AcDataHandler cb, void *arg = nullptr);      // called if onPacket is not set
+  void onPacket(AcPacketHandler cb, void *arg = nullptr);  // you own the pbuf until ackPacket()
+  void onTimeout(AcTimeoutHandler cb, void *arg = nullptr);
+  void onPoll(AcConnectHandler cb, void *arg = nullptr);
+
+  void ackPacket(struct pbuf *pb);
+  size_t ack(size_t len);  // acknowledge data held back with ackLater(); never more than held
+  void ackLater();         // call from onData: the current data stays unacknowledged
+
+  static const char *errorToString(int8_t error);
+  const char *stateToString();
+
+  // Beyond the ESP32 API.
+  void setConnectTimeout(uint32_t ms);  // 0 = only the kernel's own limit
+  uint32_t getConnectTimeout();
+  void setPollInterval(uint32_t ms);  // onPoll cadence while connected
+  uint32_t getPollInterval();
+  int lastErrno();  // the OS error behind the last onError, 0 if none
+
+  // Unused by this library; kept because ESP32 code links clients through them.
+  AsyncClient *prev = nullptr;
+  AsyncClient *next = nullptr;
+
+private:
+  friend struct asynctcp::ClientImpl;
+  friend struct asynctcp::ServerImpl;
+  asynctcp::ClientImpl *_impl;
+};
+
+class AsyncServer {
+public:
+  AsyncServer(IPAddress addr, uint16_t port);
+  AsyncServer(uint16_t port);  // all addresses, IPv4 and IPv6
+  ~AsyncServer();
+
+  AsyncServer(const AsyncServer &) = delete;
+  AsyncServer &operator=(const AsyncServer &) = delete;
+
+  void onClient(AcConnectHandler cb, void *arg);
+  void begin();  // status() tells whether it listens
+  void end();    // stops listening; accepted clients stay connected
+  void setNoDelay(bool nodelay);
+  bool getNoDelay();
+  uint8_t status();  // LISTEN or CLOSED
+
+  // Beyond the ESP32 API: the bound port (useful after binding port 0), 0 when not listening.
+  uint16_t port();
+  int lastErrno();  // the OS error of the last failed begin(), 0 if none
+
+private:
+  friend struct asynctcp::ServerImpl;
+  asynctcp::ServerImpl *_impl;
+};
+
+#endif  // ASYNCTCP_H_

@@ -1,0 +1,100 @@
+// The one interface a network stack implements for the core, and the events it
+// emits back. Exactly one backend is linked (chosen at build time), so these are
+// plain functions: no virtual calls on the data path.
+//
+// Threading: every function here is called on the service thread, except wake(),
+// which any thread may call. Every event is emitted on the service thread.
+// A backend never calls a user callback; it calls the core's events below.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "AsyncTCP.h"
+
+namespace asynctcp {
+
+struct ClientImpl;
+struct ServerImpl;
+
+namespace backend {
+
+struct Conn;      // one TCP connection (connecting or connected)
+struct Listener;  // one listening socket
+struct DnsQuery;  // one host-name resolution in flight
+
+// ---- loop ----
+bool init();  // once, before run(); may be called from any thread
+void run();   // the service thread's body; never returns
+void wake();  // any thread: make the loop call events::loopIteration() soon
+
+// ---- listeners ----
+struct ListenResult {
+  Listener *listener;
+  err_t err;
+  int sysErr;
+};
+// anyAddress: listen on every v4 and v6 address (ip is ignored).
+ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerImpl *owner);
+uint16_t listenerPort(Listener *l);
+void closeListener(Listener *l);  // no events for it after this call
+
+// ---- connections ----
+struct ConnectResult {
+  Conn *conn;
+  err_t err;
+  int sysErr;
+};
+ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner);
+void setOwner(Conn *c, ClientImpl *owner);  // for accepted connections
+
+// Send side. space() is the free room in the send budget: bytes queued here or
+// sent and not yet acknowledged by the peer count against it.
+size_t space(Conn *c);
+size_t inFlight(Conn *c);  // queued + sent-but-unacknowledged bytes
+// Queues up to space() bytes; with pushNow, sends at once (the write() path, which
+// may then skip the copy of what the kernel takes immediately).
+size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow);
+err_t send(Conn *c);
+
+// Receive side: stop or resume reading (flow control for ackLater()).
+void setReading(Conn *c, bool on);
+
+// Both end the core's view of the connection: no event for it after the call.
+void close(Conn *c);  // graceful: queued data is still sent, then FIN
+void abort(Conn *c);  // RST now; queued data is dropped
+
+void setNoDelay(Conn *c, bool on);
+bool getNoDelay(Conn *c);
+void setKeepAlive(Conn *c, uint32_t ms, uint8_t count);
+uint16_t mss(Conn *c);
+bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
+               uint16_t *remotePort);
+
+// ---- name resolution ----
+DnsQuery *resolve(const char *host, ClientImpl *owner);
+void cancel(DnsQuery *q);  // no event for it after this call
+bool setDnsServers(const char *csv);
+
+// ---- packets for onPacket ----
+struct pbuf *allocPacket(const void *data, size_t len);
+
+}  // namespace backend
+
+// Events the backend emits, implemented by the core.
+namespace events {
+void accepted(ServerImpl *server, backend::Conn *conn);
+void connected(ClientImpl *client);
+void received(ClientImpl *client, const uint8_t *data, size_t len);
+void finReceived(ClientImpl *client);
+void acked(ClientImpl *client, size_t len);
+// The connection is dead and the backend has already let go of it.
+void failed(ClientImpl *client, err_t err, int sysErr);
+void resolved(ClientImpl *client, const IPAddress *ip);  // null: the name did not resolve
+
+// Loop hooks: the core's own work (commands from other threads, timers).
+int64_t nextTimeoutMs();  // -1: nothing scheduled
+void loopIteration();
+}  // namespace events
+
+}  // namespace asynctcp

@@ -1,0 +1,417 @@
+// One TCP connection: non-blocking reads and writes on an edge-triggered fd,
+// the user-space send queue, peer-ack accounting with SIOCOUTQ, and closing.
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "backends/posix/poll_loop.h"
+#include "backends/posix/sockaddr.h"
+#include "os/os.h"
+
+namespace asynctcp::backend {
+
+namespace {
+constexpr size_t kReadBufSize = 64 * 1024;
+constexpr int kReadsPerEvent = 4;       // then yield to other connections
+constexpr uint64_t kLingerMs = 10000;   // a closed connection's time to flush
+constexpr size_t kMinChunk = 4096;
+constexpr int kMaxIov = 64;
+
+// Ends the socket itself. The Conn stays allocated until the batch is over.
+void destroy(Conn *c, bool reset) {
+  if (c->dead) return;
+  if (reset) {
+    linger lg{1, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  }
+  ::close(c->fd);
+  c->dead = true;
+  for (size_t i = c->queueHead; i < c->queue.size(); ++i) std::free(c->queue[i].owned);
+  c->queue.clear();
+  c->queued = 0;
+  loop().graveyard.push_back(c);
+}
+
+// Only ever called from the loop, never inside a public method.
+void fail(Conn *c, int err) {
+  ClientImpl *owner = c->owner;
+  c->owner = nullptr;
+  destroy(c, err != ECONNRESET && err != EPIPE);
+  if (owner) events::failed(owner, errnoToErr(err), err);
+}
+
+void popChunks(Conn *c, size_t n) {
+  while (n) {
+    SendChunk &ch = c->queue[c->queueHead];
+    size_t take = std::min(n, ch.len);
+    ch.data += take;
+    ch.len -= take;
+    n -= take;
+    if (ch.len == 0) {
+      std::free(ch.owned);
+      ++c->queueHead;
+    }
+  }
+  if (c->queueHead == c->queue.size()) {
+    c->queue.clear();
+    c->queueHead = 0;
+  }
+}
+
+// Sends as much of the queue as the kernel takes. Returns 0 or an errno.
+int flush(Conn *c) {
+  while (c->queued) {
+    iovec iov[kMaxIov];
+    int n = 0;
+    bool more = false;
+    for (size_t i = c->queueHead; i < c->queue.size() && n < kMaxIov; ++i, ++n) {
+      iov[n].iov_base = const_cast<char *>(c->queue[i].data);
+      iov[n].iov_len = c->queue[i].len;
+      more = c->queue[i].more;
+    }
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = size_t(n);
+    ssize_t w = ::sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        c->writable = false;
+        return 0;
+      }
+      return errno;
+    }
+    c->written += size_t(w);
+    c->queued -= size_t(w);
+    popChunks(c, size_t(w));
+    if (c->owner) watchAcks(c);
+  }
+  return 0;
+}
+
+void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
+  if (copy) {
+    // Append to the last copied chunk when it has room: small writes share memory.
+    if (c->queue.size() > c->queueHead) {
+      SendChunk &t = c->queue.back();
+      if (t.owned && t.more == more && t.data + t.len + n <= t.owned + t.cap) {
+        std::memcpy(const_cast<char *>(t.data) + t.len, data, n);
+        t.len += n;
+        c->queued += n;
+        return;
+      }
+    }
+    size_t cap = std::max(n, kMinChunk);
+    char *buf = static_cast<char *>(std::malloc(cap));
+    std::memcpy(buf, data, n);
+    c->queue.push_back(SendChunk{buf, n, buf, cap, more});
+  } else {
+    c->queue.push_back(SendChunk{data, n, nullptr, 0, more});
+  }
+  c->queued += n;
+}
+
+// The core let go: flush what was accepted, then FIN; linger to read out what
+// the peer still sends, because close() with unread data would send a RST.
+void progressClose(Conn *c) {
+  if (c->dead) return;
+  if (c->queued) {
+    int err = flush(c);
+    if (err) {
+      destroy(c, true);
+      return;
+    }
+    if (c->queued) return;  // wait for EPOLLOUT
+  }
+  if (!c->finSent) {
+    int unread = 0;
+    if (c->peerFin || (ioctl(c->fd, FIONREAD, &unread) == 0 && unread == 0)) {
+      destroy(c, false);  // the kernel sends what it holds, then FIN
+      return;
+    }
+    ::shutdown(c->fd, SHUT_WR);
+    c->finSent = true;
+  }
+  // Discard what the peer sends until its FIN.
+  for (;;) {
+    ssize_t n = ::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      c->readable = false;
+      return;
+    }
+    destroy(c, false);  // EOF or error: done
+    return;
+  }
+}
+
+void readSome(Conn *c) {
+  for (int i = 0; i < kReadsPerEvent; ++i) {
+    ssize_t n = ::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    if (n > 0) {
+      events::received(c->owner, loop().readBuf, size_t(n));
+      if (c->dead || !c->owner) return;  // closed or deleted in the callback
+      if (size_t(n) < kReadBufSize) {
+        // The kernel gave all it had: a new edge comes with the next data.
+        c->readable = false;
+        return;
+      }
+      if (!c->reading) return;  // held back; still readable
+      continue;
+    }
+    if (n == 0) {
+      c->readable = false;
+      c->peerFin = true;
+      events::finReceived(c->owner);
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      c->readable = false;
+      return;
+    }
+    fail(c, errno);
+    return;
+  }
+  markReady(c);  // more to read: after the other connections had their turn
+}
+
+void finishConnect(Conn *c) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err) {
+    fail(c, err);
+    return;
+  }
+  c->connecting = false;
+  if (c->noDelay) {
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  events::connected(c->owner);
+}
+
+// Work on a live, owned connection.
+void service(Conn *c) {
+  if (c->queued && c->writable) {
+    int err = flush(c);
+    if (err) {
+      fail(c, err);
+      return;
+    }
+  }
+  if (c->readable && c->reading) readSome(c);
+}
+}  // namespace
+
+void connHandleEvents(Conn *c, uint32_t ev) {
+  if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
+  if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) c->writable = true;
+  if (!c->owner) {
+    progressClose(c);
+    return;
+  }
+  if (c->connecting) {
+    if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    finishConnect(c);
+    if (c->dead || !c->owner) return;
+  }
+  if (c->inAckWatch) connProbeAcks(c);  // acks often ride on the peer's data
+  if (c->dead || !c->owner) return;
+  service(c);
+}
+
+void connProcessReady(Conn *c) {
+  if (c->failErrno) {
+    int err = c->failErrno;
+    c->failErrno = 0;
+    fail(c, err);
+  } else if (!c->owner) {
+    progressClose(c);
+  } else if (!c->connecting) {
+    service(c);
+  }
+}
+
+void connDeferFailure(Conn *c, int err) {
+  c->failErrno = err;
+  markReady(c);
+}
+
+void connProbeAcks(Conn *c) {
+  int outq = 0;
+  if (ioctl(c->fd, SIOCOUTQ, &outq) != 0) return;
+  uint64_t kernelAcked = c->written > uint64_t(outq) ? c->written - uint64_t(outq) : 0;
+  if (kernelAcked <= c->acked) return;
+  size_t delta = size_t(kernelAcked - c->acked);
+  c->acked = kernelAcked;
+  events::acked(c->owner, delta);
+}
+
+void connLingerExpired(Conn *c, uint64_t) { destroy(c, true); }
+
+// ---- the backend interface ----
+
+ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
+  SockAddr sa = toSockAddr(ip, port);
+  int fd = ::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {nullptr, errnoToErr(errno), errno};
+  auto *c = new Conn();
+  c->kind = Kind::Conn;
+  c->fd = fd;
+  c->owner = owner;
+  c->connecting = true;
+  c->writable = true;
+  if (::connect(fd, sa.ptr(), sa.len) != 0 && errno != EINPROGRESS) {
+    int e = errno;
+    if (e == ECONNREFUSED || e == ETIMEDOUT || e == ENETUNREACH || e == EHOSTUNREACH ||
+        e == ECONNRESET) {
+      // The peer's answer, not a bad call: reported through onError like an async refusal.
+      connDeferFailure(c, e);
+      return {c, ERR_OK, 0};
+    }
+    ::close(fd);
+    delete c;
+    return {nullptr, errnoToErr(e), e};
+  }
+  if (!pollAdd(c, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) {
+    int e = errno;
+    ::close(fd);
+    delete c;
+    return {nullptr, errnoToErr(e), e};
+  }
+  return {c, ERR_OK, 0};
+}
+
+void setOwner(Conn *c, ClientImpl *owner) { c->owner = owner; }
+
+size_t inFlight(Conn *c) { return c->queued + size_t(c->written - c->acked); }
+
+size_t space(Conn *c) {
+  size_t used = inFlight(c);
+  return used >= c->budget ? 0 : c->budget - used;
+}
+
+size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
+  if (c->dead || c->connecting || c->failErrno) return 0;
+  size_t n = std::min(size, space(c));
+  if (!n) return 0;
+  bool more = flags & ASYNC_WRITE_FLAG_MORE;
+  size_t sent = 0;
+  if (pushNow && c->queued == 0) {
+    // Straight from the caller's memory: only what the kernel refuses is queued.
+    ssize_t w = ::send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+    if (w > 0) {
+      sent = size_t(w);
+      c->written += sent;
+      watchAcks(c);
+    } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      connDeferFailure(c, errno);  // reported from the loop, not inside write()
+      return 0;
+    } else if (w < 0 && errno != EINTR) {
+      c->writable = false;
+    }
+  }
+  if (sent < n) enqueue(c, data + sent, n - sent, flags & ASYNC_WRITE_FLAG_COPY, more);
+  if (pushNow && c->queued && c->writable) send(c);  // a failure is reported from the loop
+  return n;
+}
+
+err_t send(Conn *c) {
+  if (c->dead || c->connecting) return ERR_CONN;
+  if (c->failErrno) return errnoToErr(c->failErrno);
+  if (!c->queued || !c->writable) return ERR_OK;
+  int err = flush(c);
+  if (err) {
+    connDeferFailure(c, err);
+    return errnoToErr(err);
+  }
+  return ERR_OK;
+}
+
+void setReading(Conn *c, bool on) {
+  c->reading = on;
+  if (on && c->readable) markReady(c);
+}
+
+void close(Conn *c) {
+  c->owner = nullptr;
+  if (c->dead) return;
+  c->failErrno = 0;
+  c->reading = true;
+  // The caller may free zero-copy memory once it is told the connection ended.
+  for (size_t i = c->queueHead; i < c->queue.size(); ++i) {
+    SendChunk &ch = c->queue[i];
+    if (ch.owned) continue;
+    ch.owned = static_cast<char *>(std::malloc(ch.len));
+    std::memcpy(ch.owned, ch.data, ch.len);
+    ch.data = ch.owned;
+    ch.cap = ch.len;
+  }
+  if (c->connecting) {
+    destroy(c, true);
+    return;
+  }
+  c->lingerUntil = os::nowMs() + kLingerMs;
+  loop().lingering.push_back(c);
+  markReady(c);  // progressClose from the loop
+}
+
+void abort(Conn *c) {
+  c->owner = nullptr;
+  destroy(c, true);
+}
+
+void setNoDelay(Conn *c, bool on) {
+  c->noDelay = on;
+  int v = on ? 1 : 0;
+  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
+}
+
+bool getNoDelay(Conn *c) {
+  int v = 0;
+  socklen_t len = sizeof(v);
+  if (getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0) return c->noDelay;
+  return v != 0;
+}
+
+void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
+  int on = ms ? 1 : 0;
+  setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+  if (!on) return;
+  int secs = int(std::max<uint32_t>(1, (ms + 999) / 1000));
+  int cnt = count ? count : 1;
+  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof(secs));
+  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &secs, sizeof(secs));
+  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+uint16_t mss(Conn *c) {
+  int v = 0;
+  socklen_t len = sizeof(v);
+  if (getsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len) != 0) return 0;
+  return uint16_t(v);
+}
+
+bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
+               uint16_t *remotePort) {
+  SockAddr l, r;
+  l.len = r.len = sizeof(l.ss);
+  if (getsockname(c->fd, l.ptr(), &l.len) != 0) return false;
+  if (getpeername(c->fd, r.ptr(), &r.len) != 0) return false;
+  fromSockAddr(l, local, localPort);
+  fromSockAddr(r, remote, remotePort);
+  return true;
+}
+
+}  // namespace asynctcp::backend

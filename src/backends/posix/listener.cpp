@@ -1,0 +1,107 @@
+// Listening sockets: bind, listen, and accept in batches.
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backends/posix/poll_loop.h"
+#include "backends/posix/sockaddr.h"
+
+namespace asynctcp::backend {
+
+namespace {
+constexpr int kBacklog = 1024;
+constexpr int kAcceptsPerEvent = 64;  // then let established connections run
+
+int openListener(const SockAddr &sa, bool dualStack, int *err) {
+  int fd = ::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *err = errno;
+    return -1;
+  }
+  int one = 1, zero = 0;
+  // TIME_WAIT from an earlier run must not block a restart; a live listener still does.
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (sa.family() == AF_INET6)
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dualStack ? &zero : &one, sizeof(int));
+  SockAddr copy = sa;
+  if (::bind(fd, copy.ptr(), copy.len) != 0 || ::listen(fd, kBacklog) != 0) {
+    *err = errno;
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// At the fd limit the pending connection is accepted with a spare fd and
+// closed at once: refused clearly, instead of the listener waking us forever.
+void refuseOne(Listener *l) {
+  Loop &L = loop();
+  if (L.spareFd < 0) return;
+  ::close(L.spareFd);
+  int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) ::close(fd);
+  L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+}  // namespace
+
+ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerImpl *owner) {
+  int err = 0;
+  int fd;
+  if (anyAddress) {
+    fd = openListener(anySockAddr(AF_INET6, port), true, &err);
+    if (fd < 0 && (err == EAFNOSUPPORT || err == EADDRNOTAVAIL))
+      fd = openListener(anySockAddr(AF_INET, port), false, &err);
+  } else {
+    fd = openListener(toSockAddr(ip, port), false, &err);
+  }
+  if (fd < 0) return {nullptr, errnoToErr(err), err};
+  auto *l = new Listener();
+  l->kind = Kind::Listener;
+  l->fd = fd;
+  l->owner = owner;
+  SockAddr bound;
+  bound.len = sizeof(bound.ss);
+  getsockname(fd, bound.ptr(), &bound.len);
+  IPAddress unused;
+  fromSockAddr(bound, &unused, &l->port);
+  if (!pollAdd(l, EPOLLIN)) {
+    err = errno;
+    ::close(fd);
+    delete l;
+    return {nullptr, errnoToErr(err), err};
+  }
+  return {l, ERR_OK, 0};
+}
+
+uint16_t listenerPort(Listener *l) { return l->port; }
+
+void closeListener(Listener *l) {
+  l->owner = nullptr;
+  ::close(l->fd);  // connections still in the kernel's queue are reset
+  loop().closedListeners.push_back(l);
+}
+
+void listenerHandleEvents(Listener *l) {
+  for (int i = 0; i < kAcceptsPerEvent && l->owner; ++i) {
+    int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE) refuseOne(l);
+      return;  // EAGAIN, or an error the next wake-up retries
+    }
+    auto *c = new Conn();
+    c->kind = Kind::Conn;
+    c->fd = fd;
+    c->writable = true;
+    if (!pollAdd(c, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) {
+      ::close(fd);
+      delete c;
+      continue;
+    }
+    events::accepted(l->owner, c);  // may close this listener (server deleted or end())
+  }
+}
+
+}  // namespace asynctcp::backend

@@ -1,0 +1,47 @@
+#include "backends/posix/sockaddr.h"
+
+#include <cstring>
+
+namespace asynctcp::backend {
+
+SockAddr toSockAddr(const IPAddress &ip, uint16_t port) {
+  SockAddr sa;
+  if (ip.type() == IPv6) {
+    auto *a = reinterpret_cast<sockaddr_in6 *>(&sa.ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    std::memcpy(&a->sin6_addr, ip.raw6(), 16);
+    a->sin6_scope_id = ip.zone();
+    sa.len = sizeof(*a);
+  } else {
+    auto *a = reinterpret_cast<sockaddr_in *>(&sa.ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    std::memcpy(&a->sin_addr, ip.raw4(), 4);
+    sa.len = sizeof(*a);
+  }
+  return sa;
+}
+
+SockAddr anySockAddr(int family, uint16_t port) {
+  return toSockAddr(family == AF_INET6 ? IPAddress(IPv6) : IPAddress(0u), port);
+}
+
+void fromSockAddr(const SockAddr &sa, IPAddress *ip, uint16_t *port) {
+  if (sa.family() == AF_INET6) {
+    auto *a = reinterpret_cast<const sockaddr_in6 *>(&sa.ss);
+    const uint8_t *b = a->sin6_addr.s6_addr;
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(b, mapped, 12) == 0)
+      *ip = IPAddress(IPv4, b + 12);
+    else
+      *ip = IPAddress(IPv6, b, uint8_t(a->sin6_scope_id));
+    *port = ntohs(a->sin6_port);
+  } else {
+    auto *a = reinterpret_cast<const sockaddr_in *>(&sa.ss);
+    *ip = IPAddress(IPv4, reinterpret_cast<const uint8_t *>(&a->sin_addr));
+    *port = ntohs(a->sin_port);
+  }
+}
+
+}  // namespace asynctcp::backend

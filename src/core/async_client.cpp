@@ -1,0 +1,260 @@
+// AsyncClient's public methods: each runs on the service thread (directly when
+// called there, marshalled otherwise), so the state is only ever touched there.
+#include "AsyncTCP.h"
+#include "core/client_impl.h"
+#include "core/service.h"
+
+using asynctcp::ClientImpl;
+using asynctcp::Service;
+
+namespace {
+Service &svc() { return Service::get(); }
+}  // namespace
+
+AsyncClient::AsyncClient(tcp_pcb *) : _impl(new ClientImpl(this)) {}
+
+AsyncClient::~AsyncClient() {
+  svc().call([&] { _impl->detachOwner(); });
+}
+
+bool AsyncClient::operator==(const AsyncClient &other) const { return _impl == other._impl; }
+
+bool AsyncClient::connect(const IPAddress &ip, uint16_t port) {
+  return svc().get([&] { return _impl->connectTo(ip, port); });
+}
+
+bool AsyncClient::connect(const char *host, uint16_t port) {
+  if (!host || !*host || !port) return false;
+  IPAddress ip;
+  if (ip.fromString(host)) return connect(ip, port);
+  return svc().get([&] { return _impl->connectToHost(host, port); });
+}
+
+void AsyncClient::close(bool) {
+  svc().call([&] { _impl->close(); });
+}
+
+int8_t AsyncClient::abort() {
+  svc().call([&] { _impl->abort(ERR_ABRT); });
+  return ERR_ABRT;
+}
+
+bool AsyncClient::free() { return freeable(); }
+
+bool AsyncClient::canSend() { return space() > 0; }
+
+size_t AsyncClient::space() {
+  return svc().get([&]() -> size_t {
+    ClientImpl *c = _impl;
+    return c->state == ESTABLISHED && c->conn ? asynctcp::backend::space(c->conn) : 0;
+  });
+}
+
+size_t AsyncClient::add(const char *data, size_t size, uint8_t apiflags) {
+  return svc().get([&] { return _impl->add(data, size, apiflags, false); });
+}
+
+bool AsyncClient::send() {
+  return svc().get([&] { return _impl->send(); });
+}
+
+size_t AsyncClient::write(const char *data, size_t size, uint8_t apiflags) {
+  return svc().get([&] { return _impl->add(data, size, apiflags, true); });
+}
+
+uint8_t AsyncClient::state() {
+  return svc().get([&] { return _impl->state; });
+}
+
+bool AsyncClient::connecting() { return state() == SYN_SENT; }
+bool AsyncClient::connected() { return state() == ESTABLISHED; }
+bool AsyncClient::disconnecting() {
+  uint8_t s = state();
+  return s > ESTABLISHED && s < TIME_WAIT;
+}
+bool AsyncClient::disconnected() {
+  uint8_t s = state();
+  return s == CLOSED || s == TIME_WAIT;
+}
+bool AsyncClient::freeable() {
+  uint8_t s = state();
+  return s == CLOSED || s > ESTABLISHED;
+}
+
+uint16_t AsyncClient::getMss() {
+  return svc().get([&]() -> uint16_t {
+    return _impl->conn && _impl->state == ESTABLISHED ? asynctcp::backend::mss(_impl->conn) : 0;
+  });
+}
+
+uint32_t AsyncClient::getRxTimeout() {
+  return svc().get([&] { return _impl->rxTimeoutS; });
+}
+
+void AsyncClient::setRxTimeout(uint32_t timeout) {
+  svc().call([&] {
+    _impl->rxTimeoutS = timeout;
+    Service::get().armTimer(_impl->nextDeadline());
+  });
+}
+
+uint32_t AsyncClient::getAckTimeout() {
+  return svc().get([&] { return _impl->ackTimeoutMs; });
+}
+
+void AsyncClient::setAckTimeout(uint32_t timeout) {
+  svc().call([&] {
+    _impl->ackTimeoutMs = timeout;
+    Service::get().armTimer(_impl->nextDeadline());
+  });
+}
+
+void AsyncClient::setConnectTimeout(uint32_t ms) {
+  svc().call([&] { _impl->connectTimeoutMs = ms; });
+}
+
+uint32_t AsyncClient::getConnectTimeout() {
+  return svc().get([&] { return _impl->connectTimeoutMs; });
+}
+
+void AsyncClient::setPollInterval(uint32_t ms) {
+  svc().call([&] {
+    _impl->pollIntervalMs = ms;
+    _impl->nextPollAt = asynctcp::os::nowMs() + ms;
+    Service::get().armTimer(_impl->nextDeadline());
+  });
+}
+
+uint32_t AsyncClient::getPollInterval() {
+  return svc().get([&] { return _impl->pollIntervalMs; });
+}
+
+int AsyncClient::lastErrno() {
+  return svc().get([&] { return _impl->lastErrno; });
+}
+
+void AsyncClient::setNoDelay(bool nodelay) {
+  svc().call([&] {
+    _impl->noDelay = nodelay;
+    if (_impl->conn && _impl->state == ESTABLISHED) asynctcp::backend::setNoDelay(_impl->conn, nodelay);
+  });
+}
+
+bool AsyncClient::getNoDelay() {
+  return svc().get([&] {
+    if (_impl->conn && _impl->state == ESTABLISHED) return asynctcp::backend::getNoDelay(_impl->conn);
+    return _impl->noDelay;
+  });
+}
+
+void AsyncClient::setKeepAlive(uint32_t ms, uint8_t cnt) {
+  svc().call([&] {
+    if (_impl->conn) asynctcp::backend::setKeepAlive(_impl->conn, ms, cnt);
+  });
+}
+
+// Addresses: cached when the connection is set up, so they stay readable in onDisconnect.
+IPAddress AsyncClient::remoteIP() {
+  return svc().get([&] { return _impl->remoteIp; });
+}
+IPAddress AsyncClient::localIP() {
+  return svc().get([&] { return _impl->localIp; });
+}
+uint16_t AsyncClient::remotePort() {
+  return svc().get([&] { return _impl->remotePort; });
+}
+uint16_t AsyncClient::localPort() {
+  return svc().get([&] { return _impl->localPort; });
+}
+uint32_t AsyncClient::getRemoteAddress() { return uint32_t(remoteIP()); }
+uint16_t AsyncClient::getRemotePort() { return remotePort(); }
+uint32_t AsyncClient::getLocalAddress() { return uint32_t(localIP()); }
+uint16_t AsyncClient::getLocalPort() { return localPort(); }
+
+namespace {
+IPAddress asV6(const IPAddress &ip) {
+  if (ip.type() == IPv6) return ip;
+  // v4-mapped form, ::ffff:a.b.c.d
+  uint8_t b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ip[0], ip[1], ip[2], ip[3]};
+  return IPAddress(IPv6, b);
+}
+
+ip6_addr_t toIp6(const IPAddress &ip) {
+  IPAddress v6 = asV6(ip);
+  ip6_addr_t a{};
+  std::memcpy(a.addr, v6.raw6(), 16);
+  a.zone = v6.zone();
+  return a;
+}
+}  // namespace
+
+IPAddress AsyncClient::remoteIP6() { return asV6(remoteIP()); }
+IPAddress AsyncClient::localIP6() { return asV6(localIP()); }
+ip6_addr_t AsyncClient::getRemoteAddress6() { return toIp6(remoteIP()); }
+ip6_addr_t AsyncClient::getLocalAddress6() { return toIp6(localIP()); }
+
+#define ASYNCTCP_SETTER(method, field)              \
+  void AsyncClient::method(decltype(asynctcp::Handlers::field) cb, void *arg) { \
+    svc().call([&] {                                \
+      _impl->h.field = std::move(cb);               \
+      _impl->h.field##Arg = arg;                    \
+    });                                             \
+  }
+ASYNCTCP_SETTER(onConnect, connect)
+ASYNCTCP_SETTER(onDisconnect, disconnect)
+ASYNCTCP_SETTER(onAck, ack)
+ASYNCTCP_SETTER(onError, error)
+ASYNCTCP_SETTER(onData, data)
+ASYNCTCP_SETTER(onPacket, packet)
+ASYNCTCP_SETTER(onTimeout, timeout)
+ASYNCTCP_SETTER(onPoll, poll)
+#undef ASYNCTCP_SETTER
+
+void AsyncClient::ackPacket(struct pbuf *pb) {
+  if (!pb) return;
+  svc().call([&] {
+    size_t len = pb->tot_len;
+    pbuf_free(pb);
+    _impl->release(len <= _impl->rxHeld ? len : _impl->rxHeld);
+  });
+}
+
+size_t AsyncClient::ack(size_t len) {
+  return svc().get([&] { return _impl->ack(len); });
+}
+
+void AsyncClient::ackLater() {
+  svc().call([&] { _impl->ackNow = false; });
+}
+
+const char *AsyncClient::stateToString() {
+  static const char *const names[] = {"Closed",      "Listen",     "SYN Sent",   "SYN Received",
+                                      "Established", "FIN Wait 1", "FIN Wait 2", "Close Wait",
+                                      "Closing",     "Last ACK",   "Time Wait"};
+  uint8_t s = state();
+  return s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
+}
+
+const char *AsyncClient::errorToString(int8_t error) {
+  switch (error) {
+    case ERR_OK: return "OK";
+    case ERR_MEM: return "Out of memory error";
+    case ERR_BUF: return "Buffer error";
+    case ERR_TIMEOUT: return "Timeout";
+    case ERR_RTE: return "Routing problem";
+    case ERR_INPROGRESS: return "Operation in progress";
+    case ERR_VAL: return "Illegal value";
+    case ERR_WOULDBLOCK: return "Operation would block";
+    case ERR_USE: return "Address in use";
+    case ERR_ALREADY: return "Already connecting";
+    case ERR_ISCONN: return "Already connected";
+    case ERR_CONN: return "Not connected";
+    case ERR_IF: return "Low-level netif error";
+    case ERR_ABRT: return "Connection aborted";
+    case ERR_RST: return "Connection reset";
+    case ERR_CLSD: return "Connection closed";
+    case ERR_ARG: return "Illegal argument";
+    case ASYNC_TCP_ERR_DNS: return "DNS failed";
+    default: return "UNKNOWN";
+  }
+}

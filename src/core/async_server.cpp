@@ -1,0 +1,57 @@
+// AsyncServer's public methods, run on the service thread like AsyncClient's.
+#include "AsyncTCP.h"
+#include "core/server_impl.h"
+#include "core/service.h"
+
+using asynctcp::ServerImpl;
+using asynctcp::Service;
+
+AsyncServer::AsyncServer(IPAddress addr, uint16_t port)
+    : _impl(new ServerImpl(this, addr, false, port)) {}
+
+AsyncServer::AsyncServer(uint16_t port) : _impl(new ServerImpl(this, IPAddress(), true, port)) {}
+
+AsyncServer::~AsyncServer() {
+  Service &svc = Service::get();
+  svc.call([&] {
+    _impl->end();
+    _impl->owner = nullptr;
+    svc.retire(_impl);  // freed later: onClient may be running right now
+  });
+}
+
+void AsyncServer::onClient(AcConnectHandler cb, void *arg) {
+  Service::get().call([&] {
+    _impl->onClient = std::move(cb);
+    _impl->onClientArg = arg;
+  });
+}
+
+void AsyncServer::begin() {
+  Service::get().call([&] { _impl->begin(); });
+}
+
+void AsyncServer::end() {
+  Service::get().call([&] { _impl->end(); });
+}
+
+void AsyncServer::setNoDelay(bool nodelay) {
+  Service::get().call([&] { _impl->noDelay = nodelay; });
+}
+
+bool AsyncServer::getNoDelay() {
+  return Service::get().get([&] { return _impl->noDelay; });
+}
+
+uint8_t AsyncServer::status() {
+  return Service::get().get([&] { return uint8_t(_impl->listener ? LISTEN : CLOSED); });
+}
+
+uint16_t AsyncServer::port() {
+  return Service::get().get(
+      [&]() -> uint16_t { return _impl->listener ? asynctcp::backend::listenerPort(_impl->listener) : 0; });
+}
+
+int AsyncServer::lastErrno() {
+  return Service::get().get([&] { return _impl->lastErrno; });
+}

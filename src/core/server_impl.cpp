@@ -1,0 +1,38 @@
+// AsyncServer's state on the service thread: listening and handing accepted
+// connections to the user as new AsyncClients.
+#include "core/server_impl.h"
+
+#include "core/client_impl.h"
+#include "core/service.h"
+
+namespace asynctcp {
+
+void ServerImpl::begin() {
+  if (listener) return;
+  backend::ListenResult r = backend::listen(addr, anyAddress, port, this);
+  listener = r.listener;
+  lastErrno = r.listener ? 0 : r.sysErr;
+}
+
+void ServerImpl::end() {
+  if (!listener) return;
+  backend::closeListener(listener);
+  listener = nullptr;
+}
+
+void ServerImpl::onAccepted(backend::Conn *conn) {
+  if (!onClient) {
+    backend::abort(conn);  // nobody to hand it to (ESP32 does the same)
+    return;
+  }
+  auto *client = new AsyncClient();
+  client->_impl->attachAccepted(conn, noDelay);
+  onClient(onClientArg, client);
+  Service::get().afterCallback();
+}
+
+namespace events {
+void accepted(ServerImpl *server, backend::Conn *conn) { server->onAccepted(conn); }
+}  // namespace events
+
+}  // namespace asynctcp

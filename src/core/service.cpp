@@ -1,0 +1,164 @@
+#include "core/service.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "AsyncTCP.h"
+#include "backends/backend.h"
+#include "core/client_impl.h"
+#include "core/server_impl.h"
+
+namespace asynctcp {
+
+Service &Service::get() {
+  // Never destroyed: the service thread runs until the process exits, and
+  // clients may still be deleted from static destructors.
+  static Service *service = [] {
+    if (!backend::init()) {
+      std::fprintf(stderr, "asynctcp: cannot initialise the network backend\n");
+      std::abort();
+    }
+    auto *s = new Service();
+    os::ThreadOptions options{"async_tcp", CONFIG_ASYNC_TCP_STACK_SIZE,
+                              CONFIG_ASYNC_TCP_RUNNING_CORE};
+    if (!os::startThread(options, &Service::threadMain, s)) {
+      std::fprintf(stderr, "asynctcp: cannot start the service thread\n");
+      std::abort();
+    }
+    return s;
+  }();
+  return *service;
+}
+
+void Service::threadMain(void *) { backend::run(); }
+
+void Service::callRemote(Command &cmd) {
+  {
+    os::LockGuard g(_commandLock);
+    if (_commandsTail)
+      _commandsTail->next = &cmd;
+    else
+      _commandsHead = &cmd;
+    _commandsTail = &cmd;
+  }
+  backend::wake();
+  cmd.done.wait();
+}
+
+void Service::runCommands() {
+  Command *list;
+  {
+    os::LockGuard g(_commandLock);
+    list = _commandsHead;
+    _commandsHead = _commandsTail = nullptr;
+  }
+  while (list) {
+    Command *next = list->next;  // read first: the caller may return once done
+    list->fn(list->ctx);
+    list->done.raise();
+    afterCallback();
+    list = next;
+  }
+}
+
+void Service::scheduleEnd(ClientImpl *c) {
+  c->endPending = true;
+  _ends.push_back(c);
+}
+
+void Service::cancelEnd(ClientImpl *c) {
+  if (!c->endPending) return;
+  c->endPending = false;
+  for (auto &e : _ends)
+    if (e == c) e = nullptr;
+}
+
+void Service::afterCallback() {
+  if (!_runningEnds) runEnds();
+}
+
+void Service::runEnds() {
+  _runningEnds = true;
+  // Index loop: delivering one end may schedule more.
+  for (size_t i = 0; i < _ends.size(); ++i) {
+    ClientImpl *c = _ends[i];
+    if (c == nullptr || !c->endPending) continue;
+    c->endPending = false;
+    c->deliverEnd();
+  }
+  _ends.clear();
+  _runningEnds = false;
+}
+
+void Service::retire(ClientImpl *c) { _retiredClients.push_back(c); }
+void Service::retire(ServerImpl *s) { _retiredServers.push_back(s); }
+
+void Service::freeRetired() {
+  for (ClientImpl *c : _retiredClients) delete c;
+  _retiredClients.clear();
+  for (ServerImpl *s : _retiredServers) delete s;
+  _retiredServers.clear();
+}
+
+void Service::track(ClientImpl *c) {
+  if (c->trackIndex != SIZE_MAX) return;
+  c->trackIndex = _tracked.size();
+  _tracked.push_back(c);
+  armTimer(c->nextDeadline());
+}
+
+void Service::untrack(ClientImpl *c) {
+  if (c->trackIndex == SIZE_MAX) return;
+  ClientImpl *last = _tracked.back();
+  _tracked[c->trackIndex] = last;
+  last->trackIndex = c->trackIndex;
+  _tracked.pop_back();
+  c->trackIndex = SIZE_MAX;
+}
+
+void Service::armTimer(uint64_t atMs) {
+  if (atMs < _nextTimerAt) _nextTimerAt = atMs;
+}
+
+int64_t Service::nextTimeoutMs() {
+  if (!_ends.empty() || !_retiredClients.empty() || !_retiredServers.empty()) return 0;
+  if (_nextTimerAt == UINT64_MAX) return -1;
+  uint64_t now = os::nowMs();
+  return _nextTimerAt <= now ? 0 : int64_t(_nextTimerAt - now);
+}
+
+void Service::runTimers(uint64_t now) {
+  // Collect first: a callback may close, delete or reconnect any client.
+  _due.clear();
+  uint64_t next = UINT64_MAX;
+  for (ClientImpl *c : _tracked) {
+    uint64_t d = c->nextDeadline();
+    if (d <= now)
+      _due.push_back(c);
+    else if (d < next)
+      next = d;
+  }
+  // Batch timers into 10 ms slots so thousands of connections cost a scan per slot.
+  _nextTimerAt = next == UINT64_MAX ? next : next + 9 - (next + 9) % 10;
+  for (size_t i = 0; i < _due.size(); ++i) {
+    ClientImpl *c = _due[i];
+    if (c->trackIndex == SIZE_MAX) continue;  // ended meanwhile (retired, not freed yet)
+    c->fireTimers(now);
+    if (c->trackIndex != SIZE_MAX) armTimer(c->nextDeadline());
+  }
+}
+
+void Service::loopIteration() {
+  runCommands();
+  uint64_t now = os::nowMs();
+  if (now >= _nextTimerAt) runTimers(now);
+  afterCallback();
+  freeRetired();
+}
+
+namespace events {
+int64_t nextTimeoutMs() { return Service::get().nextTimeoutMs(); }
+void loopIteration() { Service::get().loopIteration(); }
+}  // namespace events
+
+}  // namespace asynctcp

@@ -1,0 +1,90 @@
+// The service: the one thread every user callback runs on, and what the core
+// keeps there (commands from other threads, connection timers, connection ends
+// waiting to be reported, objects waiting to be freed).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "os/os.h"
+
+namespace asynctcp {
+
+struct ClientImpl;
+struct ServerImpl;
+
+class Service {
+public:
+  static Service &get();  // starts the service thread on first use
+
+  // Runs f on the service thread and returns when it has run: inline when called
+  // there, else queued and the caller waits (like lwIP's tcpip_api_call).
+  template <class F>
+  void call(F &&f) {
+    if (os::onServiceThread()) {
+      f();
+      return;
+    }
+    Command cmd;
+    cmd.fn = [](void *p) { (*static_cast<F *>(p))(); };
+    cmd.ctx = &f;
+    callRemote(cmd);
+  }
+
+  // call() that hands back f's result.
+  template <class F>
+  auto get(F &&f) -> decltype(f()) {
+    decltype(f()) result{};
+    call([&] { result = f(); });
+    return result;
+  }
+
+  // A connection ended: its onError/onDisconnect run after the current callback.
+  void scheduleEnd(ClientImpl *c);
+  void cancelEnd(ClientImpl *c);
+  // Freed at the end of the loop iteration, when no dispatch can still hold it.
+  void retire(ClientImpl *c);
+  void retire(ServerImpl *s);
+
+  // Connection timers (poll, ack/rx/connect timeouts).
+  void track(ClientImpl *c);
+  void untrack(ClientImpl *c);
+  void armTimer(uint64_t atMs);
+
+  // Called by the dispatch code after every user callback returns.
+  void afterCallback();
+
+  int64_t nextTimeoutMs();
+  void loopIteration();
+
+private:
+  struct Command {
+    void (*fn)(void *) = nullptr;
+    void *ctx = nullptr;
+    os::Signal done;
+    Command *next = nullptr;
+  };
+
+  Service() = default;
+  static void threadMain(void *self);
+  void callRemote(Command &cmd);
+  void runCommands();
+  void runTimers(uint64_t now);
+  void runEnds();
+  void freeRetired();
+
+  os::Mutex _commandLock;
+  Command *_commandsHead = nullptr;  // guarded by _commandLock
+  Command *_commandsTail = nullptr;
+
+  // Service-thread state below.
+  std::vector<ClientImpl *> _ends;
+  bool _runningEnds = false;
+  std::vector<ClientImpl *> _retiredClients;
+  std::vector<ServerImpl *> _retiredServers;
+  std::vector<ClientImpl *> _tracked;  // index kept in ClientImpl::trackIndex
+  std::vector<ClientImpl *> _due;
+  uint64_t _nextTimerAt = UINT64_MAX;
+};
+
+}  // namespace asynctcp

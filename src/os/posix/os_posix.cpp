@@ -1,0 +1,88 @@
+// POSIX implementation of src/os/os.h (pthreads, CLOCK_MONOTONIC).
+#include "os/os.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#include <new>
+
+namespace asynctcp::os {
+
+static_assert(sizeof(pthread_mutex_t) <= 64, "mutex storage too small");
+static_assert(sizeof(pthread_cond_t) <= 64, "cond storage too small");
+
+uint64_t nowUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000u + uint64_t(ts.tv_nsec) / 1000u;
+}
+
+uint64_t nowMs() { return nowUs() / 1000u; }
+
+static pthread_mutex_t *asMutex(unsigned char *p) { return reinterpret_cast<pthread_mutex_t *>(p); }
+static pthread_cond_t *asCond(unsigned char *p) { return reinterpret_cast<pthread_cond_t *>(p); }
+
+Mutex::Mutex() { pthread_mutex_init(new (_storage) pthread_mutex_t, nullptr); }
+Mutex::~Mutex() { pthread_mutex_destroy(asMutex(_storage)); }
+void Mutex::lock() { pthread_mutex_lock(asMutex(_storage)); }
+void Mutex::unlock() { pthread_mutex_unlock(asMutex(_storage)); }
+
+Signal::Signal() { pthread_cond_init(new (_cond) pthread_cond_t, nullptr); }
+Signal::~Signal() { pthread_cond_destroy(asCond(_cond)); }
+
+void Signal::raise() {
+  LockGuard g(_mutex);
+  _raised = true;
+  pthread_cond_signal(asCond(_cond));
+}
+
+void Signal::wait() {
+  LockGuard g(_mutex);
+  while (!_raised) pthread_cond_wait(asCond(_cond), asMutex(_mutex._storage));
+}
+
+namespace {
+// Set by the service thread itself, so it knows itself from its first instruction on.
+thread_local bool t_isService = false;
+
+struct Start {
+  void (*entry)(void *);
+  void *arg;
+};
+
+void *trampoline(void *p) {
+  Start s = *static_cast<Start *>(p);
+  delete static_cast<Start *>(p);
+  t_isService = true;
+  s.entry(s.arg);
+  return nullptr;
+}
+}  // namespace
+
+bool startThread(const ThreadOptions &options, void (*entry)(void *), void *arg) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  if (options.stackSize >= 65536) pthread_attr_setstacksize(&attr, options.stackSize);
+  auto *start = new Start{entry, arg};
+  pthread_t thread;
+  int rc = pthread_create(&thread, &attr, trampoline, start);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    delete start;
+    return false;
+  }
+  if (options.name) pthread_setname_np(thread, options.name);
+  if (options.core >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(options.core, &set);
+    pthread_setaffinity_np(thread, sizeof(set), &set);
+  }
+  pthread_detach(thread);
+  return true;
+}
+
+bool onServiceThread() { return t_isService; }
+
+}  // namespace asynctcp::os
