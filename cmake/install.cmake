@@ -18,5 +18,7 @@ install(FILES ${PROJECT_BINARY_DIR}/AsyncTCPConfig.cmake
   ${PROJECT_BINARY_DIR}/AsyncTCPConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/AsyncTCP)
 
+# Relocatable: the prefix is found from where the .pc file lies.
+file(RELATIVE_PATH ASYNCTCP_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/asynctcp.pc.in ${PROJECT_BINARY_DIR}/asynctcp.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/asynctcp.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

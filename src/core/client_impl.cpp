@@ -17,6 +17,7 @@ void ClientImpl::beginConnection(uint64_t now) {
   rxHeld = 0;
   ackNow = true;
   reading = true;
+  finHeld = false;
   endErr = ERR_OK;
   lastErrno = 0;
   lastRxAt = now;
@@ -131,7 +132,13 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
 
 void ClientImpl::onFin() {
   // ESP32 semantics: a peer FIN closes the connection; what was already
-  // accepted for sending still goes out before our FIN.
+  // accepted for sending still goes out before our FIN. Data the user holds
+  // back with ackLater() comes first: the FIN waits until it is acked, so a
+  // flow-controlled echo can still answer everything it received.
+  if (rxHeld > 0) {
+    finHeld = true;
+    return;
+  }
   close();
   Service::get().afterCallback();
 }
@@ -237,6 +244,11 @@ size_t ClientImpl::ack(size_t len) {
 
 void ClientImpl::release(size_t len) {
   rxHeld -= len;
+  if (finHeld && rxHeld == 0) {
+    finHeld = false;
+    close();  // onDisconnect runs after the current callback, never inside ack()
+    return;
+  }
   if (!reading && conn && rxHeld < kRxWindow) {
     reading = true;
     backend::setReading(conn, true);

@@ -45,6 +45,7 @@ struct ClientImpl {
   size_t rxHeld = 0;    // received, held back by ackLater()/onPacket, not yet acked
   bool ackNow = true;   // cleared by ackLater() for the current delivery
   bool reading = true;  // whether the backend reads this connection
+  bool finHeld = false;  // the peer's FIN, waiting behind data held by ackLater()
 
   // Ending.
   bool endPending = false;

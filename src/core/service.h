@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "os/os.h"
@@ -25,9 +26,10 @@ public:
       f();
       return;
     }
+    using Fn = std::remove_reference_t<F>;
     Command cmd;
-    cmd.fn = [](void *p) { (*static_cast<F *>(p))(); };
-    cmd.ctx = &f;
+    cmd.fn = [](void *p) { (*static_cast<Fn *>(p))(); };
+    cmd.ctx = const_cast<void *>(static_cast<const void *>(&f));
     callRemote(cmd);
   }
 

@@ -160,8 +160,9 @@ void readSome(Conn *c) {
     if (n > 0) {
       events::received(c->owner, loop().readBuf, size_t(n));
       if (c->dead || !c->owner) return;  // closed or deleted in the callback
-      if (size_t(n) < kReadBufSize) {
-        // The kernel gave all it had: a new edge comes with the next data.
+      if (size_t(n) < kReadBufSize && !c->rdhup) {
+        // The kernel gave all it had: a new edge comes with the next data. Not so
+        // for a FIN already queued behind it: that edge has been consumed.
         c->readable = false;
         return;
       }
@@ -216,6 +217,7 @@ void service(Conn *c) {
 
 void connHandleEvents(Conn *c, uint32_t ev) {
   if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
+  if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->rdhup = true;
   if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) c->writable = true;
   if (!c->owner) {
     progressClose(c);
@@ -225,6 +227,16 @@ void connHandleEvents(Conn *c, uint32_t ev) {
     if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
     finishConnect(c);
     if (c->dead || !c->owner) return;
+  } else if ((ev & EPOLLERR) && !c->reading) {
+    // A reset must not wait for ack(). While reading, recv() reports it after
+    // the data that came before it.
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err) {
+      fail(c, err);
+      return;
+    }
   }
   if (c->inAckWatch) connProbeAcks(c);  // acks often ride on the peer's data
   if (c->dead || !c->owner) return;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <string>
 #include <unordered_map>
 
 #include "backends/posix/poll_loop.h"
@@ -21,8 +22,9 @@ struct DnsQuery {
 
 namespace {
 ares_channel g_channel = nullptr;
-std::unordered_map<int, Pollable *> g_sockets;
-std::vector<DnsQuery *> g_finished;  // delivered from the loop, never inside resolve()
+// Never destroyed: the service thread may still run while static destructors do.
+std::unordered_map<int, Pollable *> &g_sockets = *new std::unordered_map<int, Pollable *>();
+std::vector<DnsQuery *> &g_finished = *new std::vector<DnsQuery *>();  // delivered from the loop
 int g_active = 0;
 
 void sockStateCb(void *, ares_socket_t fd, int readable, int writable) {
@@ -123,8 +125,40 @@ DnsQuery *resolve(const char *host, ClientImpl *owner) {
 
 void cancel(DnsQuery *q) { q->owner = nullptr; }
 
+namespace {
+// c-ares takes "1.2.3.4:99999" and silently truncates the port; reject it here.
+bool portsValid(const std::string &csv) {
+  size_t start = 0;
+  while (start <= csv.size()) {
+    size_t end = csv.find(',', start);
+    if (end == std::string::npos) end = csv.size();
+    std::string item = csv.substr(start, end - start);
+    size_t colon = std::string::npos;
+    if (!item.empty() && item[0] == '[') {
+      size_t close = item.find(']');
+      if (close == std::string::npos) return false;
+      if (close + 1 < item.size()) {
+        if (item[close + 1] != ':') return false;
+        colon = close + 1;
+      }
+    } else if (item.find(':') == item.rfind(':')) {
+      colon = item.find(':');  // v4 with a port; several colons mean a bare v6 address
+    }
+    if (colon != std::string::npos) {
+      std::string port = item.substr(colon + 1);
+      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(port) > 65535 || std::stoi(port) == 0)
+        return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+}  // namespace
+
 bool setDnsServers(const char *csv) {
-  return csv && ares_set_servers_ports_csv(g_channel, csv) == ARES_SUCCESS;
+  return csv && *csv && portsValid(csv) &&
+         ares_set_servers_ports_csv(g_channel, csv) == ARES_SUCCESS;
 }
 
 }  // namespace asynctcp::backend

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -16,7 +15,8 @@
 namespace asynctcp::backend {
 
 namespace {
-Loop g_loop;
+// Never destroyed: the service thread may still run while static destructors do.
+Loop &g_loop = *new Loop();
 constexpr int kMaxEvents = 256;
 constexpr size_t kReadBufSize = 64 * 1024;
 constexpr uint32_t kAckProbeMinUs = 1000;
@@ -141,8 +141,6 @@ Loop &loop() { return g_loop; }
 bool init() {
   Loop &L = g_loop;
   if (L.epfd >= 0) return true;
-  // A peer that resets while we write must give EPIPE, not kill the process.
-  signal(SIGPIPE, SIG_IGN);
   L.epfd = epoll_create1(EPOLL_CLOEXEC);
   L.waker.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -38,7 +38,8 @@ struct Conn : Pollable {
   bool inAckWatch = false;
   bool closing = false;  // graceful close in progress, core detached
   bool finSent = false;
-  bool peerFin = false;
+  bool peerFin = false;   // read returned 0
+  bool rdhup = false;     // epoll said the peer's FIN (or an error) is queued
   bool dead = false;     // fd closed, waiting to be freed
   bool noDelay = false;
   int failErrno = 0;     // a connect that failed synchronously, reported from the loop
