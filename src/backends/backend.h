@@ -3,8 +3,10 @@
 // plain functions: no virtual calls on the data path.
 //
 // Threading: every function here is called on the service thread, except wake(),
-// which any thread may call. Every event is emitted on the service thread.
-// A backend never calls a user callback; it calls the core's events below.
+// which any thread may call. Every event is emitted on the service thread, from
+// the backend's loop, never from inside one of the calls below (so no user
+// callback ever runs inside a public method). A backend never calls a user
+// callback itself; it calls the core's events below.
 #pragma once
 
 #include <cstddef>
@@ -57,7 +59,10 @@ size_t inFlight(Conn *c);  // queued + sent-but-unacknowledged bytes
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow);
 err_t send(Conn *c);
 
-// Receive side: stop or resume reading (flow control for ackLater()).
+// Receive side. consumed(): the user is done with len received bytes (lwIP opens
+// its window: tcp_recved). setReading(): stop or resume reading, for stacks whose
+// window is the kernel's (posix).
+void consumed(Conn *c, size_t len);
 void setReading(Conn *c, bool on);
 
 // Both end the core's view of the connection: no event for it after the call.
@@ -76,7 +81,7 @@ DnsQuery *resolve(const char *host, ClientImpl *owner);
 void cancel(DnsQuery *q);  // no event for it after this call
 bool setDnsServers(const char *csv);
 
-// ---- packets for onPacket ----
+// ---- packets for onPacket, on stacks that deliver plain bytes ----
 struct pbuf *allocPacket(const void *data, size_t len);
 
 }  // namespace backend
@@ -85,7 +90,8 @@ struct pbuf *allocPacket(const void *data, size_t len);
 namespace events {
 void accepted(ServerImpl *server, backend::Conn *conn);
 void connected(ClientImpl *client);
-void received(ClientImpl *client, const uint8_t *data, size_t len);
+void received(ClientImpl *client, const uint8_t *data, size_t len);  // bytes the backend keeps
+void receivedPackets(ClientImpl *client, struct pbuf *chain);        // the stack's pbufs, handed over
 void finReceived(ClientImpl *client);
 void acked(ClientImpl *client, size_t len);
 // The connection is dead and the backend has already let go of it.

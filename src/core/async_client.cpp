@@ -213,7 +213,7 @@ ASYNCTCP_SETTER(onPoll, poll)
 void AsyncClient::ackPacket(struct pbuf *pb) {
   if (!pb) return;
   svc().call([&] {
-    size_t len = pb->tot_len;
+    size_t len = pb->len;
     pbuf_free(pb);
     _impl->release(len <= _impl->rxHeld ? len : _impl->rxHeld);
   });

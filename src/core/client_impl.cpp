@@ -102,7 +102,6 @@ void ClientImpl::onConnected() {
 
 void ClientImpl::onReceived(const uint8_t *data, size_t len) {
   lastRxAt = os::nowMs();
-  Service &svc = Service::get();
   if (h.packet) {
     // The user owns each packet until ackPacket(); it counts as held until then.
     // pbuf lengths are 16-bit, so a large read becomes several packets.
@@ -121,13 +120,49 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
   } else {
     ackNow = true;
     if (h.data) h.data(h.dataArg, owner, const_cast<uint8_t *>(data), len);
-    if (owner && !ackNow) rxHeld += len;
+    if (owner && !ackNow)
+      rxHeld += len;
+    else if (owner && conn)
+      backend::consumed(conn, len);
   }
+  limitReading();
+  Service::get().afterCallback();
+}
+
+void ClientImpl::onReceivedPackets(struct pbuf *chain) {
+  lastRxAt = os::nowMs();
+  // One pbuf at a time, as the ESP32 library delivers them.
+  while (chain) {
+    struct pbuf *b = chain;
+    chain = b->next;
+    b->next = nullptr;
+    b->tot_len = b->len;
+    if (!owner || !conn) {
+      pbuf_free(b);
+      continue;
+    }
+    if (h.packet) {
+      rxHeld += b->len;
+      h.packet(h.packetArg, owner, b);
+      continue;
+    }
+    ackNow = true;
+    if (h.data) h.data(h.dataArg, owner, b->payload, b->len);
+    if (owner && !ackNow)
+      rxHeld += b->len;
+    else if (owner && conn)
+      backend::consumed(conn, b->len);
+    pbuf_free(b);
+  }
+  limitReading();
+  Service::get().afterCallback();
+}
+
+void ClientImpl::limitReading() {
   if (owner && conn && reading && rxHeld >= kRxWindow) {
     reading = false;
     backend::setReading(conn, false);
   }
-  svc.afterCallback();
 }
 
 void ClientImpl::onFin() {
@@ -244,6 +279,7 @@ size_t ClientImpl::ack(size_t len) {
 
 void ClientImpl::release(size_t len) {
   rxHeld -= len;
+  if (conn && len) backend::consumed(conn, len);
   if (finHeld && rxHeld == 0) {
     finHeld = false;
     close();  // onDisconnect runs after the current callback, never inside ack()
@@ -300,6 +336,7 @@ void ClientImpl::fireTimers(uint64_t now) {
 namespace events {
 void connected(ClientImpl *c) { c->onConnected(); }
 void received(ClientImpl *c, const uint8_t *data, size_t len) { c->onReceived(data, len); }
+void receivedPackets(ClientImpl *c, struct pbuf *chain) { c->onReceivedPackets(chain); }
 void finReceived(ClientImpl *c) { c->onFin(); }
 void acked(ClientImpl *c, size_t len) { c->onAcked(len); }
 void failed(ClientImpl *c, err_t err, int sysErr) { c->onFailed(err, sysErr); }

@@ -74,11 +74,12 @@ struct ClientImpl {
   size_t add(const char *data, size_t size, uint8_t flags, bool pushNow);
   bool send();
   size_t ack(size_t len);
-  void release(size_t len);  // data acknowledged: maybe resume reading
+  void release(size_t len);  // held data acknowledged: open the window, maybe resume reading
 
   // Events from the backend.
   void onConnected();
   void onReceived(const uint8_t *data, size_t len);
+  void onReceivedPackets(struct pbuf *chain);
   void onFin();
   void onAcked(size_t len);
   void onFailed(err_t err, int sysErr);
@@ -93,6 +94,7 @@ private:
   void end(err_t err);
   void cacheAddresses();
   void noteSent();
+  void limitReading();
 };
 
 }  // namespace asynctcp

@@ -24,6 +24,7 @@ public:
 
 private:
   friend class Signal;
+  friend class Notifier;
   alignas(8) unsigned char _storage[64];
 };
 
@@ -52,6 +53,22 @@ private:
   Mutex _mutex;
   alignas(8) unsigned char _cond[64];
   bool _raised = false;
+};
+
+// Wakes the thread that waits on it; a notify() that comes first is not lost.
+class Notifier {
+public:
+  Notifier();
+  ~Notifier();
+  Notifier(const Notifier &) = delete;
+  Notifier &operator=(const Notifier &) = delete;
+  void notify();
+  void wait(int64_t timeoutMs);  // -1: until notified
+
+private:
+  Mutex _mutex;
+  alignas(8) unsigned char _cond[64];
+  bool _notified = false;
 };
 
 // The service thread. Started once; runs until the process exits.

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "backends/cares/server_list.h"
 #include "backends/posix/poll_loop.h"
 #include "backends/posix/sockaddr.h"
 #include "os/os.h"
@@ -125,39 +126,8 @@ DnsQuery *resolve(const char *host, ClientImpl *owner) {
 
 void cancel(DnsQuery *q) { q->owner = nullptr; }
 
-namespace {
-// c-ares takes "1.2.3.4:99999" and silently truncates the port; reject it here.
-bool portsValid(const std::string &csv) {
-  size_t start = 0;
-  while (start <= csv.size()) {
-    size_t end = csv.find(',', start);
-    if (end == std::string::npos) end = csv.size();
-    std::string item = csv.substr(start, end - start);
-    size_t colon = std::string::npos;
-    if (!item.empty() && item[0] == '[') {
-      size_t close = item.find(']');
-      if (close == std::string::npos) return false;
-      if (close + 1 < item.size()) {
-        if (item[close + 1] != ':') return false;
-        colon = close + 1;
-      }
-    } else if (item.find(':') == item.rfind(':')) {
-      colon = item.find(':');  // v4 with a port; several colons mean a bare v6 address
-    }
-    if (colon != std::string::npos) {
-      std::string port = item.substr(colon + 1);
-      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoi(port) > 65535 || std::stoi(port) == 0)
-        return false;
-    }
-    start = end + 1;
-  }
-  return true;
-}
-}  // namespace
-
 bool setDnsServers(const char *csv) {
-  return csv && *csv && portsValid(csv) &&
+  return csv && *csv && dnsServerPortsValid(csv) &&
          ares_set_servers_ports_csv(g_channel, csv) == ARES_SUCCESS;
 }
 

@@ -42,6 +42,40 @@ void Signal::wait() {
   while (!_raised) pthread_cond_wait(asCond(_cond), asMutex(_mutex._storage));
 }
 
+Notifier::Notifier() {
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(new (_cond) pthread_cond_t, &attr);
+  pthread_condattr_destroy(&attr);
+}
+Notifier::~Notifier() { pthread_cond_destroy(asCond(_cond)); }
+
+void Notifier::notify() {
+  LockGuard g(_mutex);
+  _notified = true;
+  pthread_cond_signal(asCond(_cond));
+}
+
+void Notifier::wait(int64_t timeoutMs) {
+  LockGuard g(_mutex);
+  if (timeoutMs < 0) {
+    while (!_notified) pthread_cond_wait(asCond(_cond), asMutex(_mutex._storage));
+  } else if (!_notified && timeoutMs > 0) {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += timeoutMs / 1000;
+    ts.tv_nsec += (timeoutMs % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec += 1;
+      ts.tv_nsec -= 1000000000;
+    }
+    while (!_notified)
+      if (pthread_cond_timedwait(asCond(_cond), asMutex(_mutex._storage), &ts) != 0) break;
+  }
+  _notified = false;
+}
+
 namespace {
 // Set by the service thread itself, so it knows itself from its first instruction on.
 thread_local bool t_isService = false;

@@ -1,0 +1,286 @@
+// Connections on lwIP's raw TCP API. The static callbacks run in the tcpip
+// thread and only record into the mailbox; everything else runs on the service
+// thread and calls lwIP under the core lock.
+#include <algorithm>
+
+#include "backends/lwip/mailbox.h"
+#include "backends/lwip/ip_convert.h"
+
+namespace asynctcp::backend {
+
+namespace {
+// ---- tcpip thread ----
+
+err_t s_recv(void *arg, struct tcp_pcb *, struct pbuf *p, err_t err) {
+  auto *c = static_cast<Conn *>(arg);
+  if (!c) {
+    if (p) pbuf_free(p);
+    return ERR_OK;
+  }
+  if (!p) {  // the peer's FIN
+    {
+      os::LockGuard g(mailLock());
+      c->finPending = true;
+    }
+    post(c);
+    return ERR_OK;
+  }
+  if (err != ERR_OK || !rxBudgetTake()) return ERR_MEM;  // lwIP keeps it and redelivers
+  {
+    os::LockGuard g(mailLock());
+    if (c->rx)
+      pbuf_cat(c->rx, p);
+    else
+      c->rx = p;
+    ++c->rxCount;
+  }
+  post(c);
+  return ERR_OK;
+}
+
+err_t s_sent(void *arg, struct tcp_pcb *, u16_t len) {
+  auto *c = static_cast<Conn *>(arg);
+  if (!c) return ERR_OK;
+  {
+    os::LockGuard g(mailLock());
+    c->sentPending += len;  // coalesced: one SENT per delivery
+  }
+  post(c);
+  return ERR_OK;
+}
+
+// lwIP has already freed the pcb when it calls this: forget it before anything else.
+void s_err(void *arg, err_t err) {
+  auto *c = static_cast<Conn *>(arg);
+  if (!c) return;
+  c->pcb = nullptr;
+  {
+    os::LockGuard g(mailLock());
+    c->errPending = true;
+    c->err = err;
+  }
+  post(c);
+}
+
+err_t s_connected(void *arg, struct tcp_pcb *, err_t) {
+  auto *c = static_cast<Conn *>(arg);
+  if (!c) return ERR_OK;
+  {
+    os::LockGuard g(mailLock());
+    c->connectedPending = true;
+  }
+  post(c);
+  return ERR_OK;
+}
+
+// ---- service thread ----
+
+void detachCallbacks(struct tcp_pcb *pcb) {
+  tcp_arg(pcb, nullptr);
+  tcp_recv(pcb, nullptr);
+  tcp_sent(pcb, nullptr);
+  tcp_err(pcb, nullptr);
+}
+
+struct Taken {
+  bool connected, fin, err;
+  err_t errCode;
+  struct pbuf *rx;
+  uint32_t rxCount, sent;
+};
+
+Taken take(Conn *c) {
+  os::LockGuard g(mailLock());
+  Taken t{c->connectedPending, c->finPending, c->errPending, c->err, c->rx, c->rxCount,
+          c->sentPending};
+  c->connectedPending = c->finPending = c->errPending = false;
+  c->rx = nullptr;
+  c->rxCount = 0;
+  c->sentPending = 0;
+  return t;
+}
+
+bool alive(Conn *c) { return !c->released && c->owner; }
+}  // namespace
+
+void installCallbacks(Conn *c) {
+  tcp_arg(c->pcb, c);
+  tcp_recv(c->pcb, s_recv);
+  tcp_sent(c->pcb, s_sent);
+  tcp_err(c->pcb, s_err);
+}
+
+void freeConn(Conn *c) {
+  Taken t = take(c);
+  if (t.rx) {
+    rxBudgetGive(t.rxCount);
+    pbuf_free(t.rx);
+  }
+  delete c;
+}
+
+void deliver(Conn *c) {
+  c->delivering = true;  // a close() inside a callback must not free it under us
+  Taken t = take(c);
+  if (t.rx) rxBudgetGive(t.rxCount);
+  if (!alive(c)) {
+    if (t.rx) pbuf_free(t.rx);
+    c->delivering = false;
+    if (c->released && !isQueued(c)) freeConn(c);
+    return;
+  }
+  if (t.connected) events::connected(c->owner);
+  if (t.rx) {
+    if (alive(c))
+      events::receivedPackets(c->owner, t.rx);
+    else
+      pbuf_free(t.rx);
+  }
+  if (t.sent && alive(c)) {
+    c->acked += t.sent;
+    events::acked(c->owner, t.sent);
+  }
+  if (t.fin && alive(c)) events::finReceived(c->owner);
+  if (t.err && alive(c)) {
+    ClientImpl *owner = c->owner;
+    c->owner = nullptr;
+    c->released = true;
+    events::failed(owner, t.errCode, 0);
+  }
+  c->delivering = false;
+  if (c->released && !isQueued(c)) freeConn(c);
+}
+
+ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
+  ip_addr_t addr = toLwip(ip);
+  CoreLock lock;
+  struct tcp_pcb *pcb = tcp_new_ip_type(IP_GET_TYPE(&addr));
+  if (!pcb) return {nullptr, ERR_MEM, 0};
+  auto *c = new Conn();
+  c->pcb = pcb;
+  c->owner = owner;
+  installCallbacks(c);
+  err_t err = tcp_connect(pcb, &addr, port, s_connected);
+  if (err != ERR_OK) {
+    detachCallbacks(pcb);
+    tcp_abort(pcb);
+    delete c;
+    return {nullptr, err, 0};
+  }
+  return {c, ERR_OK, 0};
+}
+
+void setOwner(Conn *c, ClientImpl *owner) { c->owner = owner; }
+
+size_t inFlight(Conn *c) { return size_t(c->added - c->acked); }
+
+size_t space(Conn *c) {
+  CoreLock lock;
+  if (!c->pcb || c->pcb->state != ESTABLISHED) return 0;
+  return tcp_sndbuf(c->pcb);
+}
+
+size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
+  CoreLock lock;
+  if (!c->pcb || c->pcb->state != ESTABLISHED) return 0;
+  size_t n = std::min<size_t>(size, tcp_sndbuf(c->pcb));
+  if (!n) return 0;
+  u8_t f = ((flags & ASYNC_WRITE_FLAG_COPY) ? TCP_WRITE_FLAG_COPY : 0) |
+           ((flags & ASYNC_WRITE_FLAG_MORE) ? TCP_WRITE_FLAG_MORE : 0);
+  if (tcp_write(c->pcb, data, u16_t(n), f) != ERR_OK) return 0;  // the segment queue is full
+  c->added += n;
+  if (pushNow) tcp_output(c->pcb);
+  return n;
+}
+
+err_t send(Conn *c) {
+  CoreLock lock;
+  if (!c->pcb) return ERR_CONN;
+  return tcp_output(c->pcb);
+}
+
+void consumed(Conn *c, size_t len) {
+  CoreLock lock;
+  if (!c->pcb) return;
+  while (len) {  // tcp_recved takes 16 bits at a time
+    u16_t n = u16_t(std::min<size_t>(len, 0xFFFF));
+    tcp_recved(c->pcb, n);
+    len -= n;
+  }
+}
+
+void setReading(Conn *, bool) {}  // lwIP's window closes by itself until tcp_recved()
+
+void close(Conn *c) {
+  c->owner = nullptr;
+  c->released = true;
+  {
+    CoreLock lock;
+    if (c->pcb) {
+      detachCallbacks(c->pcb);
+      // lwIP sends what is queued, then FIN; it owns the pcb from here on.
+      if (tcp_close(c->pcb) != ERR_OK) tcp_abort(c->pcb);
+      c->pcb = nullptr;
+    }
+  }
+  if (!c->delivering && !isQueued(c)) freeConn(c);
+}
+
+void abort(Conn *c) {
+  c->owner = nullptr;
+  c->released = true;
+  {
+    CoreLock lock;
+    if (c->pcb) {
+      detachCallbacks(c->pcb);  // tcp_abort calls the err callback: not for us
+      tcp_abort(c->pcb);
+      c->pcb = nullptr;
+    }
+  }
+  if (!c->delivering && !isQueued(c)) freeConn(c);
+}
+
+void setNoDelay(Conn *c, bool on) {
+  CoreLock lock;
+  if (!c->pcb) return;
+  if (on)
+    tcp_nagle_disable(c->pcb);
+  else
+    tcp_nagle_enable(c->pcb);
+}
+
+bool getNoDelay(Conn *c) {
+  CoreLock lock;
+  return c->pcb && tcp_nagle_disabled(c->pcb);
+}
+
+void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
+  CoreLock lock;
+  if (!c->pcb) return;
+  if (!ms) {
+    ip_reset_option(c->pcb, SOF_KEEPALIVE);
+    return;
+  }
+  ip_set_option(c->pcb, SOF_KEEPALIVE);
+  c->pcb->keep_idle = ms;
+  c->pcb->keep_intvl = ms;
+  c->pcb->keep_cnt = count ? count : 1;
+}
+
+uint16_t mss(Conn *c) {
+  CoreLock lock;
+  return c->pcb ? tcp_mss(c->pcb) : 0;
+}
+
+bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
+               uint16_t *remotePort) {
+  CoreLock lock;
+  if (!c->pcb) return false;
+  *local = fromLwip(c->pcb->local_ip);
+  *remote = fromLwip(c->pcb->remote_ip);
+  *localPort = c->pcb->local_port;
+  *remotePort = c->pcb->remote_port;
+  return true;
+}
+
+}  // namespace asynctcp::backend

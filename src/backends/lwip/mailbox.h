@@ -1,0 +1,87 @@
+// The lwIP backend's event queue. lwIP calls us in its tcpip thread; we must
+// never block there (on ESP32 that deadlocked against the service task), so each
+// connection or listener is a mailbox: the tcpip thread records what happened
+// (data, acked bytes, FIN, error, accepted pcbs) and queues the mailbox once; the
+// service thread takes mailboxes in order and turns them into core events.
+// Received data is bounded: past CONFIG_ASYNC_TCP_QUEUE_SIZE pending pbufs the
+// recv callback returns ERR_MEM and lwIP redelivers later. Nothing is lost.
+#pragma once
+
+extern "C" {
+#include "lwip/tcp.h"
+}
+
+#include <cstdint>
+#include <vector>
+
+#include "backends/backend.h"
+#include "os/os.h"
+
+namespace asynctcp::backend {
+
+enum class Kind : uint8_t { Conn, Listener };
+
+struct Mailbox {
+  Kind kind;
+  bool queued = false;    // in the ready list (guarded by the mail lock)
+  bool released = false;  // the core let go; freed once out of the ready list
+  bool delivering = false;  // service thread: deliver() is running for it
+  Mailbox *nextReady = nullptr;
+};
+
+struct Conn : Mailbox {
+  Conn() { kind = Kind::Conn; }
+  // Touched under the tcpip core lock (the tcpip thread holds it in callbacks).
+  struct tcp_pcb *pcb = nullptr;
+  // Guarded by the mail lock.
+  bool connectedPending = false;
+  bool finPending = false;
+  bool errPending = false;
+  err_t err = ERR_OK;
+  struct pbuf *rx = nullptr;  // chained received pbufs
+  uint32_t rxCount = 0;
+  uint32_t sentPending = 0;
+  // Service thread only.
+  ClientImpl *owner = nullptr;
+  uint64_t added = 0, acked = 0;
+};
+
+struct Listener : Mailbox {
+  Listener() { kind = Kind::Listener; }
+  struct tcp_pcb *pcb = nullptr;  // core lock
+  std::vector<Conn *> accepted;   // mail lock
+  ServerImpl *owner = nullptr;    // service thread
+  uint16_t port = 0;
+};
+
+// The tcpip core lock: lwIP's raw API is called only while holding it.
+class CoreLock {
+public:
+  CoreLock();
+  ~CoreLock();
+  CoreLock(const CoreLock &) = delete;
+  CoreLock &operator=(const CoreLock &) = delete;
+};
+
+// mailbox.cpp: tcpip thread side (call with the core lock held, as lwIP does).
+void post(Mailbox *m);  // queue it if not queued, wake the service thread
+os::Mutex &mailLock();
+bool isQueued(Mailbox *m);
+bool rxBudgetTake();    // false when the queue is full: the caller returns ERR_MEM
+void rxBudgetGive(uint32_t pbufs);
+
+// conn.cpp
+void installCallbacks(Conn *c);
+void deliver(Conn *c);  // service thread: turn the mailbox into events
+void freeConn(Conn *c);
+
+// listener.cpp
+void deliver(Listener *l);
+
+// netif.cpp
+bool startStack();  // tcpip thread and the loopback netif
+
+// dns_host.cpp
+void deliverDns();  // service thread: finished resolutions become events
+
+}  // namespace asynctcp::backend
