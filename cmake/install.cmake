@@ -18,6 +18,16 @@ install(FILES ${PROJECT_BINARY_DIR}/AsyncTCPConfig.cmake
   ${PROJECT_BINARY_DIR}/AsyncTCPConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/AsyncTCP)
 
+# A static library brings its dependencies to every link; a shared one carries them.
+if(BUILD_SHARED_LIBS)
+  set(ASYNCTCP_PC_REQUIRES "Requires.private")
+  set(ASYNCTCP_PC_LIBS "")
+  set(ASYNCTCP_PC_LIBS_PRIVATE "Libs.private: -pthread")
+else()
+  set(ASYNCTCP_PC_REQUIRES "Requires")
+  set(ASYNCTCP_PC_LIBS "-pthread")
+  set(ASYNCTCP_PC_LIBS_PRIVATE "")
+endif()
 # Relocatable: the prefix is found from where the .pc file lies.
 file(RELATIVE_PATH ASYNCTCP_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/asynctcp.pc.in ${PROJECT_BINARY_DIR}/asynctcp.pc @ONLY)

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backends/posix/fault_injection.h"
 #include "backends/posix/poll_loop.h"
 #include "backends/posix/sockaddr.h"
 #include "os/os.h"
@@ -80,7 +81,7 @@ int flush(Conn *c) {
     msghdr m{};
     m.msg_iov = iov;
     m.msg_iovlen = size_t(n);
-    ssize_t w = ::sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+    ssize_t w = sys::sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -142,7 +143,7 @@ void progressClose(Conn *c) {
   }
   // Discard what the peer sends until its FIN.
   for (;;) {
-    ssize_t n = ::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
     if (n > 0) continue;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -156,7 +157,7 @@ void progressClose(Conn *c) {
 
 void readSome(Conn *c) {
   for (int i = 0; i < kReadsPerEvent; ++i) {
-    ssize_t n = ::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
     if (n > 0) {
       events::received(c->owner, loop().readBuf, size_t(n));
       if (c->dead || !c->owner) return;  // closed or deleted in the callback
@@ -276,7 +277,7 @@ void connLingerExpired(Conn *c, uint64_t) { destroy(c, true); }
 
 ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   SockAddr sa = toSockAddr(ip, port);
-  int fd = ::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = sys::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return {nullptr, errnoToErr(errno), errno};
   auto *c = new Conn();
   c->kind = Kind::Conn;
@@ -284,7 +285,7 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   c->owner = owner;
   c->connecting = true;
   c->writable = true;
-  if (::connect(fd, sa.ptr(), sa.len) != 0 && errno != EINPROGRESS) {
+  if (sys::connect(fd, sa.ptr(), sa.len) != 0 && errno != EINPROGRESS) {
     int e = errno;
     if (e == ECONNREFUSED || e == ETIMEDOUT || e == ENETUNREACH || e == EHOSTUNREACH ||
         e == ECONNRESET) {
@@ -322,7 +323,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
   size_t sent = 0;
   if (pushNow && c->queued == 0) {
     // Straight from the caller's memory: only what the kernel refuses is queued.
-    ssize_t w = ::send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+    ssize_t w = sys::send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
     if (w > 0) {
       sent = size_t(w);
       c->written += sent;

@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "backends/posix/fault_injection.h"
 #include "backends/posix/poll_loop.h"
 #include "backends/posix/sockaddr.h"
+#include "os/os.h"
 
 namespace asynctcp::backend {
 
@@ -15,7 +17,7 @@ constexpr int kBacklog = 1024;
 constexpr int kAcceptsPerEvent = 64;  // then let established connections run
 
 int openListener(const SockAddr &sa, bool dualStack, int *err) {
-  int fd = ::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = sys::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) {
     *err = errno;
     return -1;
@@ -34,15 +36,24 @@ int openListener(const SockAddr &sa, bool dualStack, int *err) {
   return fd;
 }
 
+constexpr uint64_t kPauseMs = 100;
+
 // At the fd limit the pending connection is accepted with a spare fd and
 // closed at once: refused clearly, instead of the listener waking us forever.
+// Without a spare, the listener rests a moment: a level-triggered listener
+// that cannot accept would otherwise spin the loop at 100% CPU.
 void refuseOne(Listener *l) {
   Loop &L = loop();
-  if (L.spareFd < 0) return;
-  ::close(L.spareFd);
-  int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd >= 0) ::close(fd);
-  L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (L.spareFd >= 0) {
+    ::close(L.spareFd);
+    int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+    L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (L.spareFd >= 0) return;
+  }
+  pollDel(l);
+  l->pausedUntil = os::nowMs() + kPauseMs;
+  L.pausedListeners.push_back(l);
 }
 }  // namespace
 
@@ -83,9 +94,23 @@ void closeListener(Listener *l) {
   loop().closedListeners.push_back(l);
 }
 
+void listenersResume(uint64_t nowMs) {
+  Loop &L = loop();
+  for (size_t i = 0; i < L.pausedListeners.size();) {
+    Listener *l = L.pausedListeners[i];
+    if (l->owner && nowMs < l->pausedUntil) {
+      ++i;
+      continue;
+    }
+    if (l->owner) pollAdd(l, EPOLLIN);
+    L.pausedListeners[i] = L.pausedListeners.back();
+    L.pausedListeners.pop_back();
+  }
+}
+
 void listenerHandleEvents(Listener *l) {
   for (int i = 0; i < kAcceptsPerEvent && l->owner; ++i) {
-    int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = sys::accept4(l->fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE) refuseOne(l);

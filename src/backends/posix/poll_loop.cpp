@@ -71,6 +71,7 @@ int64_t loopTimeoutMs() {
     lower(L.nextAckProbeUs <= now ? 0 : int64_t((L.nextAckProbeUs - now + 999) / 1000));
   }
   if (!L.lingering.empty()) lower(100);
+  if (!L.pausedListeners.empty()) lower(20);
   int64_t d = dnsTimeoutMs();  // 0 when results wait for delivery
   if (d >= 0) lower(d);
   return t;
@@ -170,6 +171,7 @@ void run() {
     events::loopIteration();
     probeAcks(os::nowUs());
     runLingering();
+    if (!L.pausedListeners.empty()) listenersResume(os::nowMs());
     freeGraveyard();
   }
 }

@@ -56,6 +56,7 @@ struct Conn : Pollable {
 struct Listener : Pollable {
   ServerImpl *owner = nullptr;  // null once closed (freed after the batch)
   uint16_t port = 0;
+  uint64_t pausedUntil = 0;  // out of epoll until then (fd limit reached)
 };
 
 // The loop's shared state, service thread only.
@@ -68,6 +69,7 @@ struct Loop {
   std::vector<Conn *> lingering;  // closed by the core, still flushing
   std::vector<Conn *> graveyard;  // freed after the current batch of events
   std::vector<Listener *> closedListeners;
+  std::vector<Listener *> pausedListeners;
   uint64_t nextAckProbeUs = 0;
   uint32_t ackProbeDelayUs = 0;
   uint8_t *readBuf = nullptr;
@@ -90,6 +92,7 @@ void connDeferFailure(Conn *c, int err);
 
 // listener.cpp
 void listenerHandleEvents(Listener *l);
+void listenersResume(uint64_t nowMs);
 
 // dns.cpp
 bool dnsInit();

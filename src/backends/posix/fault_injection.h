@@ -1,0 +1,43 @@
+// Fault injection for tests: make the posix backend's system calls fail on
+// demand (EAGAIN, EINTR, ENOMEM, EMFILE on accept, ECONNRESET mid-write, short
+// writes), so every error path can be driven from a test. Disarmed, it costs
+// one relaxed atomic load per call. Not part of the public API.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace asynctcp::fault {
+
+enum Call : int { kAccept, kRecv, kSend, kConnect, kSocket, kCallCount };
+
+// The next `count` calls of `call` fail with `err`, after `skip` calls that pass.
+void failNext(Call call, int err, int count = 1, int skip = 0);
+// The next `count` sends take at most `maxBytes` each (short writes).
+void shortSends(size_t maxBytes, int count);
+void reset();
+uint64_t injected(Call call);  // faults injected so far (short sends count as kSend)
+
+namespace detail {
+extern std::atomic<bool> armed;
+bool take(Call call, int *err);
+size_t sendCap(size_t want);
+}  // namespace detail
+
+}  // namespace asynctcp::fault
+
+namespace asynctcp::backend::sys {
+
+// The backend's system calls, through the fault injector.
+ssize_t recv(int fd, void *buf, size_t len, int flags);
+ssize_t send(int fd, const void *buf, size_t len, int flags);
+ssize_t sendmsg(int fd, msghdr *m, int flags);
+int accept4(int fd, int flags);
+int connect(int fd, const sockaddr *sa, socklen_t len);
+int socket(int family, int type);
+
+}  // namespace asynctcp::backend::sys
