@@ -20,7 +20,6 @@ struct Queue {
 };
 // Never destroyed: the tcpip and service threads outlive static destructors.
 Queue &g_q = *new Queue();
-bool g_started = false;
 
 Mailbox *popReady() {
   os::LockGuard g(g_q.lock);
@@ -71,9 +70,8 @@ void rxBudgetGive(uint32_t pbufs) {
 }
 
 bool init() {
-  if (g_started) return true;
-  g_started = startStack();
-  return g_started;
+  static const bool started = startStack();  // once, whichever thread comes first
+  return started;
 }
 
 void wake() { g_q.notifier.notify(); }

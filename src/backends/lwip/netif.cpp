@@ -5,8 +5,16 @@ extern "C" {
 #include "lwip/ip6_addr.h"
 #include "lwip/netif.h"
 #include "lwip/tcpip.h"
+#include "netif/tapif.h"
 }
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "asynctcp/lwip_host.h"
 #include "backends/lwip/mailbox.h"
 
 namespace asynctcp::backend {
@@ -55,3 +63,32 @@ bool startStack() {
 }
 
 }  // namespace asynctcp::backend
+
+namespace asynctcp::lwip {
+
+bool addTapNetif(const char *device, const IPAddress &ip, const IPAddress &netmask,
+                 const IPAddress &gateway, bool makeDefault) {
+  if (!device || !*device || ip.type() != IPv4 || !backend::init()) return false;
+  // lwIP's tapif_init() exits the process when the device cannot be opened: check first.
+  int probe = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (probe < 0) return false;
+  ::close(probe);
+  // tapif_init() opens the device named here instead of creating and configuring tap0.
+  setenv("PRECONFIGURED_TAPIF", device, 1);
+  auto *n = new struct netif();
+  ip4_addr_t a, m, g;
+  std::memcpy(&a.addr, ip.raw4(), 4);
+  std::memcpy(&m.addr, netmask.raw4(), 4);
+  std::memcpy(&g.addr, gateway.raw4(), 4);
+  backend::CoreLock lock;
+  if (!netif_add(n, &a, &m, &g, nullptr, tapif_init, tcpip_input)) {
+    delete n;
+    return false;
+  }
+  if (makeDefault) netif_set_default(n);
+  netif_set_link_up(n);
+  netif_set_up(n);
+  return true;
+}
+
+}  // namespace asynctcp::lwip
