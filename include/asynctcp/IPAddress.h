@@ -46,8 +46,8 @@ public:
     return _type == IPv4 ? v : 0;
   }
   // v4: bytes 0..3 of the dotted quad; v6: bytes 0..15.
-  uint8_t operator[](int i) const { return _type == IPv4 ? _bytes[12 + i] : _bytes[i]; }
-  uint8_t &operator[](int i) { return _type == IPv4 ? _bytes[12 + i] : _bytes[i]; }
+  uint8_t operator[](int i) const { return _bytes[(_type == IPv4 ? 12 : 0) + i]; }
+  uint8_t &operator[](int i) { return _bytes[(_type == IPv4 ? 12 : 0) + i]; }
   const uint8_t *raw6() const { return _bytes; }
   const uint8_t *raw4() const { return &_bytes[12]; }
 

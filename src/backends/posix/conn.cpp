@@ -43,6 +43,10 @@ void destroy(Conn *c, bool reset) {
 
 // Only ever called from the loop, never inside a public method.
 void fail(Conn *c, int err) {
+  // The first error seen (inside a write, say) is the one to report: a later
+  // call on the same socket only sees EPIPE.
+  if (c->failErrno) err = c->failErrno;
+  c->failErrno = 0;
   ClientImpl *owner = c->owner;
   c->owner = nullptr;
   destroy(c, err != ECONNRESET && err != EPIPE);
@@ -224,6 +228,10 @@ void connHandleEvents(Conn *c, uint32_t ev) {
     progressClose(c);
     return;
   }
+  if (c->failErrno) {  // a failure met inside a write, not reported yet
+    fail(c, c->failErrno);
+    return;
+  }
   if (c->connecting) {
     if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
     finishConnect(c);
@@ -246,9 +254,7 @@ void connHandleEvents(Conn *c, uint32_t ev) {
 
 void connProcessReady(Conn *c) {
   if (c->failErrno) {
-    int err = c->failErrno;
-    c->failErrno = 0;
-    fail(c, err);
+    fail(c, c->failErrno);
   } else if (!c->owner) {
     progressClose(c);
   } else if (!c->connecting) {

@@ -1,0 +1,169 @@
+// Abnormal endings: refused connect, peer reset, abort(), and the order onError -> onDisconnect.
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+
+using namespace tst;
+
+TEST(RefusedConnect, ReportsErrRstThenDisconnect) {
+  ClosedPort closed;
+  ASSERT_NE(closed.port(), 0);
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  ASSERT_TRUE(c.connect(loopback4(), closed.port()));
+  ASSERT_TRUE(log.waitDisconnected());
+  EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
+  EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"error:-14", "disconnect"}));
+  EXPECT_EQ(log.connects(), 0);
+  EXPECT_EQ(c.lastErrno(), ECONNREFUSED);
+  EXPECT_EQ(c.state(), CLOSED);
+}
+
+TEST(RefusedConnect, ClientCanConnectAgainAfterwards) {
+  ClosedPort closed;
+  EchoServer echo;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  ASSERT_TRUE(c.connect(loopback4(), closed.port()));
+  ASSERT_TRUE(log.waitDisconnected());
+  log.resetForReconnect();
+  ASSERT_TRUE(c.connect(loopback4(), echo.port()));
+  ASSERT_TRUE(log.waitConnected());
+  EXPECT_EQ(c.write("ok"), 2u);
+  EXPECT_TRUE(log.waitReceived(2));
+}
+
+TEST(PeerReset, ReportsErrRstThenDisconnect) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  peer.closeWithReset();
+  ASSERT_TRUE(log.waitDisconnected());
+  EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
+  EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "error:-14", "disconnect"}));
+  EXPECT_EQ(c.lastErrno(), ECONNRESET);
+  EXPECT_EQ(c.state(), CLOSED);
+}
+
+TEST(PeerReset, WhileClientIsSendingReportsErrRstOnce) {
+  RawListener listener("127.0.0.1", 8, 4096, 0);
+  Sender sender(pattern(8 * kMiB, 51));
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c, pumpingHooks(sender));
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(waitFor([&] { return sender.sent() > 0; }));
+  peer.closeWithReset();
+  ASSERT_TRUE(log.waitDisconnected());
+  EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
+  EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "error:-14", "disconnect"}))
+      << "lastErrno " << c.lastErrno() << " (" << std::strerror(c.lastErrno()) << ")";
+  EXPECT_EQ(log.lateCallbacks(), 0);
+}
+
+TEST(Abort, ReportsErrAbrtThenDisconnectAndResetsPeer) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  EXPECT_EQ(c.abort(), ERR_ABRT);
+  EXPECT_EQ(peer.readUntilEnd(3000ms), PeerEnd::Reset);
+  ASSERT_TRUE(log.waitDisconnected());
+  EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
+  EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "error:-13", "disconnect"}));
+  EXPECT_EQ(c.state(), CLOSED);
+}
+
+namespace {
+
+// Records whether onError/onDisconnect ran while a hook that called close()/abort() was still
+// inside its call.
+struct InsideMarker {
+  std::atomic<bool> inside{false};
+  std::atomic<int> endedInside{0};
+  void endCallback() {
+    if (inside)
+      endedInside++;
+  }
+};
+
+void expectEndRunsAfterCallbackReturns(bool useAbort) {
+  RawListener listener;
+  InsideMarker marker;
+  ClientLog log;
+  AsyncClient c;
+  ClientHooks hooks;
+  hooks.onData = [&](AsyncClient *cl, void *, size_t) {
+    marker.inside = true;
+    if (useAbort)
+      cl->abort();
+    else
+      cl->close();
+    marker.inside = false;
+  };
+  hooks.onError = [&](AsyncClient *, int8_t) { marker.endCallback(); };
+  hooks.onDisconnect = [&](AsyncClient *) { marker.endCallback(); };
+  log.attach(c, hooks);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(peer.sendAll("trigger"));
+  ASSERT_TRUE(log.waitDisconnected());
+  EXPECT_EQ(marker.endedInside.load(), 0) << "onError/onDisconnect ran inside close()/abort()";
+  EXPECT_EQ(log.reentrantCallbacks(), 0);
+  EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
+  if (useAbort) {
+    EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "error:-13", "disconnect"}));
+  } else {
+    EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "disconnect"}));
+  }
+  EXPECT_EQ(log.lateCallbacks(), 0);
+}
+
+}  // namespace
+
+TEST(Abort, InsideOnDataDisconnectRunsAfterCallbackReturns) {
+  expectEndRunsAfterCallbackReturns(true);
+}
+
+TEST(LocalClose, InsideOnDataDisconnectRunsAfterCallbackReturns) {
+  expectEndRunsAfterCallbackReturns(false);
+}
+
+TEST(LocalClose, InsideOnConnectGivesOneDisconnectAndNoData) {
+  EchoServer echo;
+  ClientLog log;
+  AsyncClient c;
+  ClientHooks hooks;
+  hooks.onConnect = [](AsyncClient *cl) { cl->close(); };
+  log.attach(c, hooks);
+  ASSERT_TRUE(c.connect(loopback4(), echo.port()));
+  ASSERT_TRUE(log.waitDisconnected());
+  EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
+  EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "disconnect"}));
+  EXPECT_EQ(log.reentrantCallbacks(), 0);
+}
+
+TEST(PeerReset, AcceptedServerClientReportsErrRst) {
+  EchoServer echo;
+  RawSocket peer = rawConnect("127.0.0.1", echo.port());
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(echo.waitAccepted(1));
+  ASSERT_TRUE(peer.sendAll("x"));
+  std::string got;
+  ASSERT_TRUE(peer.recvExactly(1, got));
+  peer.closeWithReset();
+  ASSERT_TRUE(echo.waitAllDisconnected());
+  EXPECT_EQ(echo.errors(), std::vector<int>{ERR_RST});
+  EXPECT_EQ(echo.disconnects(), 1);
+}

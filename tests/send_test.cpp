@@ -1,0 +1,288 @@
+// The send side: space(), add(), send(), write(), zero-copy, and onAck accounting.
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+using namespace tst;
+
+namespace {
+
+constexpr size_t kBudget = CONFIG_ASYNC_TCP_SEND_BUFFER;
+
+struct SpaceProbe {
+  std::mutex m;
+  size_t before = 0, taken = 0, after = 0;
+  bool canSendAfter = true;
+  bool done = false;
+};
+
+}  // namespace
+
+TEST(Space, ShrinksByExactlyTheBytesAdded) {
+  RawListener listener;
+  SpaceProbe probe;
+  ClientLog log;
+  AsyncClient c;
+  ClientHooks hooks;
+  hooks.onConnect = [&](AsyncClient *cl) {
+    const std::string data = pattern(1000);
+    std::lock_guard<std::mutex> lock(probe.m);
+    probe.before = cl->space();
+    probe.taken = cl->add(data.data(), data.size());
+    probe.after = cl->space();
+    cl->send();
+    probe.done = true;
+  };
+  log.attach(c, hooks);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(waitFor([&] {
+    std::lock_guard<std::mutex> lock(probe.m);
+    return probe.done;
+  }));
+  std::lock_guard<std::mutex> lock(probe.m);
+  EXPECT_EQ(probe.before, kBudget);
+  EXPECT_EQ(probe.taken, 1000u);
+  EXPECT_EQ(probe.after, kBudget - 1000);
+}
+
+TEST(Space, RecoversAfterPeerAcknowledges) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  ClientHooks hooks;
+  hooks.onConnect = [](AsyncClient *cl) {
+    const std::string data = pattern(20000);
+    cl->write(data.data(), data.size());
+  };
+  log.attach(c, hooks);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  std::string got;
+  ASSERT_TRUE(peer.recvExactly(20000, got));
+  ASSERT_TRUE(log.waitAcked(20000));
+  EXPECT_TRUE(waitFor([&] { return c.space() == kBudget; }, 2000ms)) << "space " << c.space();
+  EXPECT_TRUE(c.canSend());
+}
+
+TEST(Add, TakesAtMostSpaceThenCanSendIsFalse) {
+  RawListener listener;
+  SpaceProbe probe;
+  ClientLog log;
+  AsyncClient c;
+  ClientHooks hooks;
+  hooks.onConnect = [&](AsyncClient *cl) {
+    const std::string data = pattern(100 * kKiB);
+    std::lock_guard<std::mutex> lock(probe.m);
+    probe.before = cl->space();
+    probe.taken = cl->add(data.data(), data.size());
+    probe.after = cl->space();
+    probe.canSendAfter = cl->canSend();
+    cl->send();
+    probe.done = true;
+  };
+  log.attach(c, hooks);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(waitFor([&] {
+    std::lock_guard<std::mutex> lock(probe.m);
+    return probe.done;
+  }));
+  {
+    std::lock_guard<std::mutex> lock(probe.m);
+    EXPECT_EQ(probe.taken, probe.before);
+    EXPECT_EQ(probe.taken, kBudget);
+    EXPECT_EQ(probe.after, 0u);
+    EXPECT_FALSE(probe.canSendAfter);
+  }
+  // Exactly the accepted prefix arrives.
+  std::string got;
+  ASSERT_TRUE(peer.recvExactly(kBudget, got));
+  EXPECT_TRUE(got == pattern(kBudget));
+  c.close();
+  std::string rest;
+  EXPECT_EQ(peer.readUntilEnd(3000ms, &rest), PeerEnd::Eof);
+  EXPECT_EQ(rest.size(), 0u);
+}
+
+TEST(Add, NullDataOrZeroSizeReturnsZero) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  EXPECT_EQ(c.add(nullptr, 10), 0u);
+  EXPECT_EQ(c.add("abc", 0), 0u);
+  EXPECT_EQ(c.add(nullptr, 10, 0), 0u);
+  EXPECT_EQ(c.write(nullptr, 10), 0u);
+  EXPECT_EQ(c.write(static_cast<const char *>(nullptr)), 0u);
+  EXPECT_EQ(c.space(), kBudget);
+  EXPECT_TRUE(c.connected());
+}
+
+TEST(Write, LargerThanSpaceTakesOnlySpace) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  const std::string big = pattern(100 * kKiB, 3);
+  EXPECT_EQ(c.write(big.data(), big.size()), kBudget);
+  std::string got;
+  ASSERT_TRUE(peer.recvExactly(kBudget, got));
+  EXPECT_TRUE(got == big.substr(0, kBudget));
+}
+
+TEST(Write, CStringSendsTextWithoutTerminator) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  EXPECT_EQ(c.write("hello"), 5u);
+  ASSERT_TRUE(log.waitAcked(5));
+  c.close();
+  std::string got;
+  EXPECT_EQ(peer.readUntilEnd(3000ms, &got), PeerEnd::Eof);
+  EXPECT_EQ(got, "hello");
+}
+
+TEST(Send, ReturnsTrueWithQueuedDataAndDeliversIt) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  EXPECT_EQ(c.add("abc", 3), 3u);
+  EXPECT_TRUE(c.send());
+  std::string got;
+  ASSERT_TRUE(peer.recvExactly(3, got));
+  EXPECT_EQ(got, "abc");
+}
+
+TEST(OnAck, LengthsSumToBytesWritten) {
+  RawListener listener;
+  Sender sender(pattern(kMiB, 11));
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c, pumpingHooks(sender));
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  std::string got;
+  ASSERT_TRUE(peer.recvExactly(kMiB, got, 10000ms));
+  EXPECT_TRUE(got == sender.payload());
+  ASSERT_TRUE(log.waitAcked(kMiB)) << "acked " << log.acked();
+  EXPECT_TRUE(staysFalse([&] { return log.acked() > kMiB; }, 100ms)) << "acked " << log.acked();
+  EXPECT_EQ(log.acked(), kMiB);
+  EXPECT_GT(log.ackCalls(), 0u);
+}
+
+namespace {
+
+// A peer with a tiny receive buffer that does not read: most of what the client sends stays
+// unacknowledged in the client's kernel queue.
+struct StalledPeer {
+  RawListener listener{"127.0.0.1", 8, 2048, 0};
+  ClientLog log;
+  AsyncClient c;
+  RawSocket peer;
+  std::string payload = pattern(kBudget, 5);
+
+  void start() {
+    ClientHooks hooks;
+    hooks.onConnect = [this](AsyncClient *cl) { cl->write(payload.data(), payload.size()); };
+    log.attach(c, hooks);
+    peer = connectAndAccept(c, log, listener);
+  }
+};
+
+}  // namespace
+
+TEST(OnAck, NotReportedForBytesThePeerHasNotAcknowledged) {
+  StalledPeer s;
+  s.start();
+  ASSERT_TRUE(s.peer.valid());
+  // The peer's window closes after a few KiB; nothing else can be acknowledged.
+  EXPECT_TRUE(staysFalse([&] { return s.log.acked() >= kBudget; }, 500ms))
+      << "onAck reported " << s.log.acked() << " bytes that the peer never acknowledged";
+  EXPECT_LT(s.c.space(), kBudget);
+  std::string got;
+  ASSERT_TRUE(s.peer.recvExactly(kBudget, got));
+  EXPECT_TRUE(got == s.payload);
+  EXPECT_TRUE(s.log.waitAcked(kBudget)) << "acked " << s.log.acked();
+}
+
+TEST(Space, StaysLowWhilePeerDoesNotReadAndRecoversAfter) {
+  StalledPeer s;
+  s.start();
+  ASSERT_TRUE(s.peer.valid());
+  ASSERT_TRUE(waitFor([&] { return s.log.ackCalls() > 0 || s.c.space() < kBudget; }));
+  std::this_thread::sleep_for(300ms);  // let whatever can be acknowledged be acknowledged
+  EXPECT_LT(s.c.space(), kBudget / 2);
+  std::string got;
+  ASSERT_TRUE(s.peer.recvExactly(kBudget, got));
+  EXPECT_TRUE(waitFor([&] { return s.c.space() == kBudget; }, 3000ms)) << "space " << s.c.space();
+}
+
+TEST(ZeroCopy, BufferFreedWhenOnAckCoversItIsNotTouchedAgain) {
+  constexpr size_t kSize = 256 * kKiB;
+  const std::string expected = pattern(kSize, 21);
+  // Service-thread state: the buffer is only referenced by the library until acked.
+  struct State {
+    char *buf = nullptr;
+    size_t sent = 0, acked = 0;
+    std::atomic<bool> freed{false};
+  } st;
+  st.buf = new char[kSize];
+  std::memcpy(st.buf, expected.data(), kSize);
+  auto pump = [&st](AsyncClient *cl) {
+    if (st.freed)
+      return;
+    while (st.sent < kSize) {
+      size_t n = cl->add(st.buf + st.sent, std::min<size_t>(16 * kKiB, kSize - st.sent), 0);
+      if (n == 0)
+        break;
+      st.sent += n;
+    }
+    cl->send();
+  };
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  ClientHooks hooks;
+  hooks.onConnect = pump;
+  hooks.onPoll = pump;
+  hooks.onAck = [&st, pump](AsyncClient *cl, size_t len, uint32_t) {
+    st.acked += len;
+    if (st.acked >= kSize && !st.freed) {
+      delete[] st.buf;  // ASan reports any later read of the zero-copy buffer
+      st.freed = true;
+      return;
+    }
+    pump(cl);
+  };
+  log.attach(c, hooks);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  std::string got;
+  ASSERT_TRUE(peer.recvExactly(kSize, got, 10000ms));
+  EXPECT_TRUE(got == expected);
+  ASSERT_TRUE(waitFor([&] { return st.freed.load(); })) << "acked " << log.acked();
+  // Keep the connection busy after the free: new data must not resurrect the old buffer.
+  EXPECT_EQ(c.write("tail"), 4u);
+  std::string tail;
+  ASSERT_TRUE(peer.recvExactly(4, tail));
+  EXPECT_EQ(tail, "tail");
+  c.close();
+  EXPECT_TRUE(log.waitDisconnected());
+  if (!st.freed)
+    delete[] st.buf;
+}

@@ -1,0 +1,237 @@
+// Timers: onPoll cadence, ack timeout (onTimeout, connection kept), rx timeout (close),
+// connect timeout (onError(ERR_TIMEOUT)).
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+using namespace tst;
+using std::chrono::duration_cast;
+
+namespace {
+
+long long msBetween(Clock::time_point a, Clock::time_point b) {
+  return duration_cast<milliseconds>(b - a).count();
+}
+
+size_t countIn(const std::vector<Clock::time_point> &times, Clock::time_point from,
+               Clock::time_point to) {
+  size_t n = 0;
+  for (auto t : times)
+    n += (t >= from && t < to) ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST(Poll, DefaultIntervalIsAbout500ms) {
+  EchoServer echo;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  EXPECT_EQ(c.getPollInterval(), 500u);
+  ASSERT_TRUE(c.connect(loopback4(), echo.port()));
+  ASSERT_TRUE(log.waitConnected());
+  ASSERT_TRUE(waitFor([&] { return log.polls() >= 3; }, 3000ms)) << "polls " << log.polls();
+  const auto times = log.pollTimes();
+  const long long avg = msBetween(times[0], times[2]) / 2;
+  EXPECT_GE(avg, 400);
+  EXPECT_LE(avg, 700);
+}
+
+TEST(Poll, HundredMsIntervalGivesAboutTenPerSecond) {
+  EchoServer echo;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  c.setPollInterval(100);
+  ASSERT_TRUE(c.connect(loopback4(), echo.port()));
+  ASSERT_TRUE(log.waitConnected());
+  const auto from = Clock::now();
+  std::this_thread::sleep_for(1000ms);  // the measurement window, not a synchronisation
+  const size_t n = countIn(log.pollTimes(), from, from + 1000ms);
+  EXPECT_GE(n, 7u);
+  EXPECT_LE(n, 13u);
+}
+
+TEST(Poll, IntervalChangedWhileConnectedTakesEffect) {
+  EchoServer echo;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  ASSERT_TRUE(c.connect(loopback4(), echo.port()));
+  ASSERT_TRUE(log.waitConnected());
+  c.setPollInterval(50);
+  EXPECT_EQ(c.getPollInterval(), 50u);
+  const auto from = Clock::now();
+  std::this_thread::sleep_for(1000ms);
+  // Even if the pending 500 ms period runs out first, half a second of 50 ms polls remains.
+  EXPECT_GE(countIn(log.pollTimes(), from, from + 1000ms), 8u);
+}
+
+TEST(Poll, StopsAfterDisconnect) {
+  EchoServer echo;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  c.setPollInterval(50);
+  ASSERT_TRUE(c.connect(loopback4(), echo.port()));
+  ASSERT_TRUE(waitFor([&] { return log.polls() >= 2; }, 2000ms));
+  c.close();
+  ASSERT_TRUE(log.waitDisconnected());
+  const int n = log.polls();
+  EXPECT_TRUE(staysFalse([&] { return log.polls() > n; }, 300ms));
+  EXPECT_EQ(log.lateCallbacks(), 0);
+}
+
+namespace {
+
+// A client whose peer never reads (tiny receive buffer): sent data stays unacknowledged.
+struct UnackedWriter {
+  RawListener listener{"127.0.0.1", 8, 2048, 0};
+  std::atomic<long long> writtenAtMs{0};
+  Clock::time_point base = Clock::now();
+  ClientLog log;
+  AsyncClient c;
+  RawSocket peer;
+  std::string payload = pattern(CONFIG_ASYNC_TCP_SEND_BUFFER, 81);
+
+  void start(uint32_t ackTimeoutMs) {
+    c.setAckTimeout(ackTimeoutMs);
+    c.setPollInterval(50);
+    ClientHooks hooks;
+    hooks.onConnect = [this](AsyncClient *cl) {
+      cl->write(payload.data(), payload.size());
+      writtenAtMs = msBetween(base, Clock::now());
+    };
+    log.attach(c, hooks);
+    peer = connectAndAccept(c, log, listener);
+  }
+};
+
+}  // namespace
+
+TEST(AckTimeout, FiresOnTimeoutAndKeepsConnection) {
+  UnackedWriter w;
+  w.start(300);
+  ASSERT_TRUE(w.peer.valid());
+  ASSERT_TRUE(waitFor([&] { return w.log.timeouts() > 0; }, 5000ms)) << "no onTimeout";
+  const auto values = w.log.timeoutValues();
+  EXPECT_GE(values.at(0), 300u);
+  const auto firedAt = msBetween(w.base, Clock::now());
+  EXPECT_GE(firedAt - w.writtenAtMs.load(), 250) << "onTimeout came too early";
+  // The library does not close by itself.
+  EXPECT_TRUE(staysFalse([&] { return w.log.disconnects() > 0; }, 200ms));
+  EXPECT_TRUE(w.c.connected());
+  EXPECT_TRUE(w.log.errors().empty());
+  // Once the peer reads, everything is acknowledged and the connection still works.
+  std::string got;
+  ASSERT_TRUE(w.peer.recvExactly(w.payload.size(), got));
+  EXPECT_TRUE(got == w.payload);
+  ASSERT_TRUE(w.log.waitAcked(w.payload.size()));
+  EXPECT_EQ(w.c.write("more"), 4u);
+  std::string more;
+  ASSERT_TRUE(w.peer.recvExactly(4, more));
+  EXPECT_EQ(more, "more");
+}
+
+TEST(AckTimeout, ZeroDisablesIt) {
+  UnackedWriter w;
+  w.c.setAckTimeout(300);
+  w.start(0);
+  ASSERT_TRUE(w.peer.valid());
+  EXPECT_EQ(w.c.getAckTimeout(), 0u);
+  EXPECT_TRUE(staysFalse([&] { return w.log.timeouts() > 0; }, 1000ms));
+  EXPECT_TRUE(w.c.connected());
+}
+
+TEST(AckTimeout, NotCalledWhilePeerAcknowledges) {
+  EchoServer echo;
+  ClientLog log;
+  AsyncClient c;
+  c.setAckTimeout(200);
+  c.setPollInterval(50);
+  ClientHooks hooks;
+  hooks.onPoll = [](AsyncClient *cl) { cl->write("tick"); };
+  log.attach(c, hooks);
+  ASSERT_TRUE(c.connect(loopback4(), echo.port()));
+  ASSERT_TRUE(log.waitConnected());
+  EXPECT_TRUE(staysFalse([&] { return log.timeouts() > 0; }, 800ms));
+  EXPECT_GT(log.received(), 4u * 5) << "the ticks were not echoed";
+}
+
+TEST(RxTimeout, ClosesIdleConnectionWithoutError) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  c.setRxTimeout(1);
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  const auto connectedAt = Clock::now();
+  ASSERT_TRUE(log.waitDisconnected(4000ms)) << "rx timeout did not close the connection";
+  const auto elapsed = msBetween(connectedAt, log.disconnectTime());
+  EXPECT_GE(elapsed, 900);
+  EXPECT_LE(elapsed, 3000);
+  EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "disconnect"}));
+  EXPECT_EQ(peer.readUntilEnd(2000ms), PeerEnd::Eof);
+}
+
+TEST(RxTimeout, IncomingDataKeepsConnectionOpen) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  c.setRxTimeout(1);
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  for (int i = 0; i < 7; ++i) {  // 1.75 s of traffic, one byte every 250 ms
+    ASSERT_TRUE(peer.sendAll("."));
+    std::this_thread::sleep_for(250ms);
+    ASSERT_EQ(log.disconnects(), 0) << "closed after " << (i + 1) * 250 << " ms despite traffic";
+  }
+  const auto lastSend = Clock::now();
+  ASSERT_TRUE(log.waitDisconnected(4000ms));
+  EXPECT_GE(msBetween(lastSend, log.disconnectTime()), 600);
+  EXPECT_TRUE(log.errors().empty());
+}
+
+TEST(ConnectTimeout, HangingConnectReportsErrTimeoutThenDisconnect) {
+  HangingListener hang;
+  ClientLog log;
+  AsyncClient c;
+  c.setConnectTimeout(300);
+  EXPECT_EQ(c.getConnectTimeout(), 300u);
+  log.attach(c);
+  const auto start = Clock::now();
+  ASSERT_TRUE(c.connect(loopback4(), hang.port()));
+  ASSERT_TRUE(log.waitDisconnected(5000ms)) << "connect never timed out";
+  const auto elapsed = msBetween(start, log.disconnectTime());
+  EXPECT_GE(elapsed, 250);
+  EXPECT_LE(elapsed, 3000);
+  EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"error:-3", "disconnect"}));
+  EXPECT_EQ(log.connects(), 0);
+  EXPECT_EQ(c.state(), CLOSED);
+}
+
+TEST(RxTimeout, ReconnectedClientStartsWithAFreshTimer) {
+  // The first connection ends early; the reused client must not inherit its stale timestamps.
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  c.setRxTimeout(1);
+  log.attach(c);
+  RawSocket first = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(first.valid());
+  first.close();
+  ASSERT_TRUE(log.waitDisconnected());
+  std::this_thread::sleep_for(1200ms);  // longer than the rx timeout
+  log.resetForReconnect();
+  ASSERT_TRUE(c.connect(loopback4(), listener.port()));
+  RawSocket second = listener.accept();
+  ASSERT_TRUE(second.valid());
+  ASSERT_TRUE(waitFor([&] { return log.connects() == 2; }));
+  const auto reconnectedAt = Clock::now();
+  ASSERT_TRUE(waitFor([&] { return log.disconnects() == 2; }, 4000ms));
+  EXPECT_GE(msBetween(reconnectedAt, log.disconnectTime()), 900)
+      << "closed by a timer left over from the previous connection";
+}
