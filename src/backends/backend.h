@@ -53,7 +53,11 @@ void setOwner(Conn *c, ClientImpl *owner);  // for accepted connections
 // Send side. space() is the free room in the send budget: bytes queued here or
 // sent and not yet acknowledged by the peer count against it.
 size_t space(Conn *c);
-size_t inFlight(Conn *c);  // queued + sent-but-unacknowledged bytes
+size_t inFlight(Conn *c);  // queued + sent-but-unacknowledged bytes, as last learned
+// Whether the core needs acked() events as they happen (the user set onAck). Without
+// them a stack may learn acks lazily, when space() or refreshAcks() asks.
+void setAckEvents(Conn *c, bool on);
+bool refreshAcks(Conn *c);  // learn acks now (silently); true if the peer acked more
 // Queues up to space() bytes; with pushNow, sends at once (the write() path, which
 // may then skip the copy of what the kernel takes immediately).
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow);

@@ -202,7 +202,14 @@ ip6_addr_t AsyncClient::getLocalAddress6() { return toIp6(localIP()); }
   }
 ASYNCTCP_SETTER(onConnect, connect)
 ASYNCTCP_SETTER(onDisconnect, disconnect)
-ASYNCTCP_SETTER(onAck, ack)
+void AsyncClient::onAck(AcAckHandler cb, void *arg) {
+  svc().call([&] {
+    _impl->h.ack = std::move(cb);
+    _impl->h.ackArg = arg;
+    if (_impl->conn && _impl->state == ESTABLISHED)
+      asynctcp::backend::setAckEvents(_impl->conn, bool(_impl->h.ack));
+  });
+}
 ASYNCTCP_SETTER(onError, error)
 ASYNCTCP_SETTER(onData, data)
 ASYNCTCP_SETTER(onPacket, packet)

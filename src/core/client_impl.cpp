@@ -37,6 +37,7 @@ void ClientImpl::attachAccepted(backend::Conn *c, bool serverNoDelay) {
   state = ESTABLISHED;
   noDelay = serverNoDelay;
   if (noDelay) backend::setNoDelay(c, true);
+  backend::setAckEvents(c, bool(h.ack));
   cacheAddresses();
   beginConnection(os::nowMs());
 }
@@ -88,6 +89,7 @@ void ClientImpl::onResolved(const IPAddress *ip) {
 void ClientImpl::onConnected() {
   state = ESTABLISHED;
   if (noDelay) backend::setNoDelay(conn, true);
+  backend::setAckEvents(conn, bool(h.ack));
   cacheAddresses();
   uint64_t now = os::nowMs();
   lastRxAt = now;
@@ -265,7 +267,7 @@ bool ClientImpl::send() {
 }
 
 void ClientImpl::noteSent() {
-  if (!txPendingSince && conn && backend::inFlight(conn)) {
+  if (!txPendingSince) {  // something just went out: the ack timeout runs from now
     txPendingSince = os::nowMs();
     Service::get().armTimer(nextDeadline());
   }
@@ -316,12 +318,19 @@ void ClientImpl::fireTimers(uint64_t now) {
     return;
   }
   if (ackTimeoutMs && txPendingSince && now >= txPendingSince + ackTimeoutMs) {
+    bool progressed = backend::refreshAcks(conn);
     uint32_t waited = uint32_t(now - txPendingSince);
-    txPendingSince = 0;  // once per stall, as on ESP32; re-armed by the next send
-    if (h.timeout) {
-      h.timeout(h.timeoutArg, owner, waited);
-      svc.afterCallback();
-      if (!owner || state != ESTABLISHED) return;
+    if (backend::inFlight(conn) == 0) {
+      txPendingSince = 0;  // all acknowledged: no stall
+    } else if (progressed) {
+      txPendingSince = now;  // the peer moved: the timeout runs from its last ack
+    } else {
+      txPendingSince = 0;  // once per stall, as on ESP32; re-armed by the next send
+      if (h.timeout) {
+        h.timeout(h.timeoutArg, owner, waited);
+        svc.afterCallback();
+        if (!owner || state != ESTABLISHED) return;
+      }
     }
   }
   if (pollIntervalMs && now >= nextPollAt) {

@@ -174,6 +174,9 @@ void setOwner(Conn *c, ClientImpl *owner) { c->owner = owner; }
 
 size_t inFlight(Conn *c) { return size_t(c->added - c->acked); }
 
+void setAckEvents(Conn *, bool) {}                // lwIP's sent callback is always prompt
+bool refreshAcks(Conn *) { return false; }
+
 size_t space(Conn *c) {
   CoreLock lock;
   if (!c->pcb || c->pcb->state != ESTABLISHED) return 0;

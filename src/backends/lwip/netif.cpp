@@ -1,17 +1,29 @@
-// Bringing lwIP up on Linux: its tcpip thread, and an in-process loopback
-// netif so 127.0.0.1 and ::1 work between AsyncClients and AsyncServers of
-// this process (Debian's lwIP has no loop interface of its own).
+// lwIP's netifs on Linux: the tcpip thread, an in-process loopback netif so
+// 127.0.0.1 and ::1 work between AsyncClients and AsyncServers of this process
+// (Debian's lwIP has no loop interface of its own), and addTapNetif().
+//
+// The TAP netif is our own rather than Debian's contrib tapif: that one receives
+// each frame into a PBUF_POOL pbuf, and liblwip 2.1.3 as Debian ships it sizes
+// the pool elements for the default TCP_MSS of 536 (616 bytes) while
+// pbuf_alloc() fills them as if TCP_MSS were 1460, so every received frame over
+// 592 bytes overran the heap. Frames here go into PBUF_RAM pbufs of their size.
 extern "C" {
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
 #include "lwip/ip6_addr.h"
 #include "lwip/netif.h"
+#include "lwip/pbuf.h"
 #include "lwip/tcpip.h"
-#include "netif/tapif.h"
 }
 
 #include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <cerrno>
 #include <cstring>
 
 #include "asynctcp/lwip_host.h"
@@ -39,6 +51,73 @@ err_t loopInit(struct netif *n) {
 }
 
 void tcpipReady(void *arg) { static_cast<os::Signal *>(arg)->raise(); }
+
+// ---- TAP ----
+constexpr size_t kMaxFrame = 1514;  // MTU 1500 + Ethernet header; no VLAN tags on a TAP
+
+struct TapDevice {
+  int fd = -1;
+  uint8_t mac[ETH_HWADDR_LEN] = {};
+  struct netif netif {};
+};
+
+// tcpip thread (lwIP sends under the core lock). A write to a TAP hands the frame
+// to the kernel and does not block.
+err_t tapOutput(struct netif *n, struct pbuf *p) {
+  auto *tap = static_cast<TapDevice *>(n->state);
+  uint8_t frame[kMaxFrame];
+  if (p->tot_len > sizeof frame) return ERR_BUF;
+  u16_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
+  ssize_t r;
+  do {
+    r = ::write(tap->fd, frame, len);
+  } while (r < 0 && errno == EINTR);
+  return r == ssize_t(len) ? ERR_OK : ERR_IF;
+}
+
+err_t tapInit(struct netif *n) {
+  auto *tap = static_cast<TapDevice *>(n->state);
+  n->name[0] = 't';
+  n->name[1] = 'p';
+  n->mtu = 1500;
+  n->output = etharp_output;
+  n->output_ip6 = ethip6_output;
+  n->linkoutput = tapOutput;
+  n->hwaddr_len = ETH_HWADDR_LEN;
+  std::memcpy(n->hwaddr, tap->mac, ETH_HWADDR_LEN);
+  n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP |
+             NETIF_FLAG_MLD6;
+  return ERR_OK;
+}
+
+// The device's reader thread: one frame per read(), handed to the tcpip thread.
+void *tapReader(void *arg) {
+  auto *tap = static_cast<TapDevice *>(arg);
+  uint8_t frame[kMaxFrame + 64];
+  for (;;) {
+    ssize_t r = ::read(tap->fd, frame, sizeof frame);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return nullptr;  // the device is gone
+    if (size_t(r) > kMaxFrame) continue;
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, u16_t(r), PBUF_RAM);
+    if (!p) continue;  // out of memory: dropped, TCP retransmits
+    pbuf_take(p, frame, u16_t(r));
+    if (tap->netif.input(p, &tap->netif) != ERR_OK) pbuf_free(p);
+  }
+}
+
+int openTap(const char *device) {
+  int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ifreq ifr{};
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  std::strncpy(ifr.ifr_name, device, IFNAMSIZ - 1);
+  if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
 }  // namespace
 
 bool startStack() {
@@ -68,26 +147,33 @@ namespace asynctcp::lwip {
 
 bool addTapNetif(const char *device, const IPAddress &ip, const IPAddress &netmask,
                  const IPAddress &gateway, bool makeDefault) {
-  if (!device || !*device || ip.type() != IPv4 || !backend::init()) return false;
-  // lwIP's tapif_init() exits the process when the device cannot be opened: check first.
-  int probe = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-  if (probe < 0) return false;
-  ::close(probe);
-  // tapif_init() opens the device named here instead of creating and configuring tap0.
-  setenv("PRECONFIGURED_TAPIF", device, 1);
-  auto *n = new struct netif();
+  using namespace backend;
+  if (!device || !*device || ip.type() != IPv4 || !init()) return false;
+  int fd = openTap(device);
+  if (fd < 0) return false;
+  auto *tap = new TapDevice();  // lives as long as the process: lwIP keeps the netif
+  tap->fd = fd;
+  // A locally administered MAC made from the address, so two netifs never share one.
+  const uint8_t mac[ETH_HWADDR_LEN] = {0x02, 0x00, ip[0], ip[1], ip[2], ip[3]};
+  std::memcpy(tap->mac, mac, sizeof mac);
   ip4_addr_t a, m, g;
   std::memcpy(&a.addr, ip.raw4(), 4);
   std::memcpy(&m.addr, netmask.raw4(), 4);
   std::memcpy(&g.addr, gateway.raw4(), 4);
-  backend::CoreLock lock;
-  if (!netif_add(n, &a, &m, &g, nullptr, tapif_init, tcpip_input)) {
-    delete n;
-    return false;
+  {
+    CoreLock lock;
+    if (!netif_add(&tap->netif, &a, &m, &g, tap, tapInit, tcpip_input)) {
+      ::close(fd);
+      delete tap;
+      return false;
+    }
+    if (makeDefault) netif_set_default(&tap->netif);
+    netif_set_link_up(&tap->netif);
+    netif_set_up(&tap->netif);
   }
-  if (makeDefault) netif_set_default(n);
-  netif_set_link_up(n);
-  netif_set_up(n);
+  pthread_t reader;
+  if (pthread_create(&reader, nullptr, tapReader, tap) != 0) return false;
+  pthread_detach(reader);
   return true;
 }
 

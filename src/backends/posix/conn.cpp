@@ -97,7 +97,7 @@ int flush(Conn *c) {
     c->written += size_t(w);
     c->queued -= size_t(w);
     popChunks(c, size_t(w));
-    if (c->owner) watchAcks(c);
+    if (c->owner && c->promptAcks) watchAcks(c);
   }
   return 0;
 }
@@ -316,14 +316,49 @@ void setOwner(Conn *c, ClientImpl *owner) { c->owner = owner; }
 
 size_t inFlight(Conn *c) { return c->queued + size_t(c->written - c->acked); }
 
-size_t space(Conn *c) {
+namespace {
+// Acks learned without an event: for connections nobody asked onAck of, this
+// saves a SIOCOUTQ per write; space() and the ack timeout ask when they need it.
+bool probeSilently(Conn *c) {
+  int outq = 0;
+  if (c->dead || ioctl(c->fd, SIOCOUTQ, &outq) != 0) return false;
+  uint64_t kernelAcked = c->written > uint64_t(outq) ? c->written - uint64_t(outq) : 0;
+  if (kernelAcked <= c->acked) return false;
+  c->acked = kernelAcked;
+  return true;
+}
+
+size_t room(Conn *c) {
   size_t used = inFlight(c);
   return used >= c->budget ? 0 : c->budget - used;
 }
 
+// Room for `want` bytes, asking the kernel only when the cached figure is short.
+size_t roomFor(Conn *c, size_t want) {
+  size_t r = room(c);
+  if (r < want && !c->promptAcks && c->written > c->acked && probeSilently(c)) r = room(c);
+  return r;
+}
+}  // namespace
+
+size_t space(Conn *c) {
+  if (!c->promptAcks && c->written > c->acked) probeSilently(c);
+  return room(c);
+}
+
+void setAckEvents(Conn *c, bool on) {
+  if (on && !c->promptAcks && c->written > c->acked && c->owner) {
+    c->promptAcks = true;
+    watchAcks(c);
+  }
+  c->promptAcks = on;
+}
+
+bool refreshAcks(Conn *c) { return !c->promptAcks && probeSilently(c); }
+
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
   if (c->dead || c->connecting || c->failErrno) return 0;
-  size_t n = std::min(size, space(c));
+  size_t n = std::min(size, roomFor(c, size));
   if (!n) return 0;
   bool more = flags & ASYNC_WRITE_FLAG_MORE;
   size_t sent = 0;
@@ -333,7 +368,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
     if (w > 0) {
       sent = size_t(w);
       c->written += sent;
-      watchAcks(c);
+      if (c->promptAcks) watchAcks(c);
     } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       connDeferFailure(c, errno);  // reported from the loop, not inside write()
       return 0;

@@ -42,6 +42,7 @@ struct Conn : Pollable {
   bool rdhup = false;     // epoll said the peer's FIN (or an error) is queued
   bool dead = false;     // fd closed, waiting to be freed
   bool noDelay = false;
+  bool promptAcks = false;  // the core wants acked() events: probe after writes
   int failErrno = 0;     // a connect that failed synchronously, reported from the loop
   uint64_t lingerUntil = 0;
 
