@@ -46,7 +46,8 @@
 #endif
 #define ASYNC_MAX_ACK_TIME CONFIG_ASYNC_TCP_MAX_ACK_TIME
 
-#define ASYNC_WRITE_FLAG_COPY 0x01  // copy the data (else the caller keeps it alive until onAck covers it)
+#define ASYNC_WRITE_FLAG_COPY \
+  0x01  // copy the data (else the caller keeps it alive until onAck covers it)
 #define ASYNC_WRITE_FLAG_MORE 0x02  // more data follows: do not push yet
 
 // The error the ESP32 library reports when a host name does not resolve.

@@ -95,7 +95,7 @@ namespace events {
 void accepted(ServerImpl *server, backend::Conn *conn);
 void connected(ClientImpl *client);
 void received(ClientImpl *client, const uint8_t *data, size_t len);  // bytes the backend keeps
-void receivedPackets(ClientImpl *client, struct pbuf *chain);        // the stack's pbufs, handed over
+void receivedPackets(ClientImpl *client, struct pbuf *chain);  // the stack's pbufs, handed over
 void finReceived(ClientImpl *client);
 void acked(ClientImpl *client, size_t len);
 // The connection is dead and the backend has already let go of it.

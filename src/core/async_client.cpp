@@ -8,7 +8,9 @@ using asynctcp::ClientImpl;
 using asynctcp::Service;
 
 namespace {
-Service &svc() { return Service::get(); }
+Service &svc() {
+  return Service::get();
+}
 }  // namespace
 
 AsyncClient::AsyncClient(tcp_pcb *) : _impl(new ClientImpl(this)) {}
@@ -17,16 +19,20 @@ AsyncClient::~AsyncClient() {
   svc().call([&] { _impl->detachOwner(); });
 }
 
-bool AsyncClient::operator==(const AsyncClient &other) const { return _impl == other._impl; }
+bool AsyncClient::operator==(const AsyncClient &other) const {
+  return _impl == other._impl;
+}
 
 bool AsyncClient::connect(const IPAddress &ip, uint16_t port) {
   return svc().get([&] { return _impl->connectTo(ip, port); });
 }
 
 bool AsyncClient::connect(const char *host, uint16_t port) {
-  if (!host || !*host || !port) return false;
+  if (!host || !*host || !port)
+    return false;
   IPAddress ip;
-  if (ip.fromString(host)) return connect(ip, port);
+  if (ip.fromString(host))
+    return connect(ip, port);
   return svc().get([&] { return _impl->connectToHost(host, port); });
 }
 
@@ -39,9 +45,13 @@ int8_t AsyncClient::abort() {
   return ERR_ABRT;
 }
 
-bool AsyncClient::free() { return freeable(); }
+bool AsyncClient::free() {
+  return freeable();
+}
 
-bool AsyncClient::canSend() { return space() > 0; }
+bool AsyncClient::canSend() {
+  return space() > 0;
+}
 
 size_t AsyncClient::space() {
   return svc().get([&]() -> size_t {
@@ -66,8 +76,12 @@ uint8_t AsyncClient::state() {
   return svc().get([&] { return _impl->state; });
 }
 
-bool AsyncClient::connecting() { return state() == SYN_SENT; }
-bool AsyncClient::connected() { return state() == ESTABLISHED; }
+bool AsyncClient::connecting() {
+  return state() == SYN_SENT;
+}
+bool AsyncClient::connected() {
+  return state() == ESTABLISHED;
+}
 bool AsyncClient::disconnecting() {
   uint8_t s = state();
   return s > ESTABLISHED && s < TIME_WAIT;
@@ -136,20 +150,23 @@ int AsyncClient::lastErrno() {
 void AsyncClient::setNoDelay(bool nodelay) {
   svc().call([&] {
     _impl->noDelay = nodelay;
-    if (_impl->conn && _impl->state == ESTABLISHED) asynctcp::backend::setNoDelay(_impl->conn, nodelay);
+    if (_impl->conn && _impl->state == ESTABLISHED)
+      asynctcp::backend::setNoDelay(_impl->conn, nodelay);
   });
 }
 
 bool AsyncClient::getNoDelay() {
   return svc().get([&] {
-    if (_impl->conn && _impl->state == ESTABLISHED) return asynctcp::backend::getNoDelay(_impl->conn);
+    if (_impl->conn && _impl->state == ESTABLISHED)
+      return asynctcp::backend::getNoDelay(_impl->conn);
     return _impl->noDelay;
   });
 }
 
 void AsyncClient::setKeepAlive(uint32_t ms, uint8_t cnt) {
   svc().call([&] {
-    if (_impl->conn) asynctcp::backend::setKeepAlive(_impl->conn, ms, cnt);
+    if (_impl->conn)
+      asynctcp::backend::setKeepAlive(_impl->conn, ms, cnt);
   });
 }
 
@@ -166,14 +183,23 @@ uint16_t AsyncClient::remotePort() {
 uint16_t AsyncClient::localPort() {
   return svc().get([&] { return _impl->localPort; });
 }
-uint32_t AsyncClient::getRemoteAddress() { return uint32_t(remoteIP()); }
-uint16_t AsyncClient::getRemotePort() { return remotePort(); }
-uint32_t AsyncClient::getLocalAddress() { return uint32_t(localIP()); }
-uint16_t AsyncClient::getLocalPort() { return localPort(); }
+uint32_t AsyncClient::getRemoteAddress() {
+  return uint32_t(remoteIP());
+}
+uint16_t AsyncClient::getRemotePort() {
+  return remotePort();
+}
+uint32_t AsyncClient::getLocalAddress() {
+  return uint32_t(localIP());
+}
+uint16_t AsyncClient::getLocalPort() {
+  return localPort();
+}
 
 namespace {
 IPAddress asV6(const IPAddress &ip) {
-  if (ip.type() == IPv6) return ip;
+  if (ip.type() == IPv6)
+    return ip;
   // v4-mapped form, ::ffff:a.b.c.d
   uint8_t b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ip[0], ip[1], ip[2], ip[3]};
   return IPAddress(IPv6, b);
@@ -188,17 +214,25 @@ ip6_addr_t toIp6(const IPAddress &ip) {
 }
 }  // namespace
 
-IPAddress AsyncClient::remoteIP6() { return asV6(remoteIP()); }
-IPAddress AsyncClient::localIP6() { return asV6(localIP()); }
-ip6_addr_t AsyncClient::getRemoteAddress6() { return toIp6(remoteIP()); }
-ip6_addr_t AsyncClient::getLocalAddress6() { return toIp6(localIP()); }
+IPAddress AsyncClient::remoteIP6() {
+  return asV6(remoteIP());
+}
+IPAddress AsyncClient::localIP6() {
+  return asV6(localIP());
+}
+ip6_addr_t AsyncClient::getRemoteAddress6() {
+  return toIp6(remoteIP());
+}
+ip6_addr_t AsyncClient::getLocalAddress6() {
+  return toIp6(localIP());
+}
 
-#define ASYNCTCP_SETTER(method, field)              \
+#define ASYNCTCP_SETTER(method, field)                                          \
   void AsyncClient::method(decltype(asynctcp::Handlers::field) cb, void *arg) { \
-    svc().call([&] {                                \
-      _impl->h.field = std::move(cb);               \
-      _impl->h.field##Arg = arg;                    \
-    });                                             \
+    svc().call([&] {                                                            \
+      _impl->h.field = std::move(cb);                                           \
+      _impl->h.field##Arg = arg;                                                \
+    });                                                                         \
   }
 ASYNCTCP_SETTER(onConnect, connect)
 ASYNCTCP_SETTER(onDisconnect, disconnect)
@@ -218,7 +252,8 @@ ASYNCTCP_SETTER(onPoll, poll)
 #undef ASYNCTCP_SETTER
 
 void AsyncClient::ackPacket(struct pbuf *pb) {
-  if (!pb) return;
+  if (!pb)
+    return;
   svc().call([&] {
     size_t len = pb->len;
     pbuf_free(pb);
@@ -244,24 +279,43 @@ const char *AsyncClient::stateToString() {
 
 const char *AsyncClient::errorToString(int8_t error) {
   switch (error) {
-    case ERR_OK: return "OK";
-    case ERR_MEM: return "Out of memory error";
-    case ERR_BUF: return "Buffer error";
-    case ERR_TIMEOUT: return "Timeout";
-    case ERR_RTE: return "Routing problem";
-    case ERR_INPROGRESS: return "Operation in progress";
-    case ERR_VAL: return "Illegal value";
-    case ERR_WOULDBLOCK: return "Operation would block";
-    case ERR_USE: return "Address in use";
-    case ERR_ALREADY: return "Already connecting";
-    case ERR_ISCONN: return "Already connected";
-    case ERR_CONN: return "Not connected";
-    case ERR_IF: return "Low-level netif error";
-    case ERR_ABRT: return "Connection aborted";
-    case ERR_RST: return "Connection reset";
-    case ERR_CLSD: return "Connection closed";
-    case ERR_ARG: return "Illegal argument";
-    case ASYNC_TCP_ERR_DNS: return "DNS failed";
-    default: return "UNKNOWN";
+    case ERR_OK:
+      return "OK";
+    case ERR_MEM:
+      return "Out of memory error";
+    case ERR_BUF:
+      return "Buffer error";
+    case ERR_TIMEOUT:
+      return "Timeout";
+    case ERR_RTE:
+      return "Routing problem";
+    case ERR_INPROGRESS:
+      return "Operation in progress";
+    case ERR_VAL:
+      return "Illegal value";
+    case ERR_WOULDBLOCK:
+      return "Operation would block";
+    case ERR_USE:
+      return "Address in use";
+    case ERR_ALREADY:
+      return "Already connecting";
+    case ERR_ISCONN:
+      return "Already connected";
+    case ERR_CONN:
+      return "Not connected";
+    case ERR_IF:
+      return "Low-level netif error";
+    case ERR_ABRT:
+      return "Connection aborted";
+    case ERR_RST:
+      return "Connection reset";
+    case ERR_CLSD:
+      return "Connection closed";
+    case ERR_ARG:
+      return "Illegal argument";
+    case ASYNC_TCP_ERR_DNS:
+      return "DNS failed";
+    default:
+      return "UNKNOWN";
   }
 }

@@ -48,8 +48,9 @@ uint8_t AsyncServer::status() {
 }
 
 uint16_t AsyncServer::port() {
-  return Service::get().get(
-      [&]() -> uint16_t { return _impl->listener ? asynctcp::backend::listenerPort(_impl->listener) : 0; });
+  return Service::get().get([&]() -> uint16_t {
+    return _impl->listener ? asynctcp::backend::listenerPort(_impl->listener) : 0;
+  });
 }
 
 int AsyncServer::lastErrno() {

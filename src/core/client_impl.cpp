@@ -28,7 +28,8 @@ void ClientImpl::beginConnection(uint64_t now) {
 }
 
 void ClientImpl::cacheAddresses() {
-  if (conn) backend::addresses(conn, &localIp, &localPort, &remoteIp, &remotePort);
+  if (conn)
+    backend::addresses(conn, &localIp, &localPort, &remoteIp, &remotePort);
 }
 
 void ClientImpl::attachAccepted(backend::Conn *c, bool serverNoDelay) {
@@ -36,14 +37,16 @@ void ClientImpl::attachAccepted(backend::Conn *c, bool serverNoDelay) {
   backend::setOwner(c, this);
   state = ESTABLISHED;
   noDelay = serverNoDelay;
-  if (noDelay) backend::setNoDelay(c, true);
+  if (noDelay)
+    backend::setNoDelay(c, true);
   backend::setAckEvents(c, bool(h.ack));
   cacheAddresses();
   beginConnection(os::nowMs());
 }
 
 bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port) {
-  if (state != CLOSED || endPending || dns) return false;
+  if (state != CLOSED || endPending || dns)
+    return false;
   backend::ConnectResult r = backend::connect(ip, port, this);
   if (!r.conn) {
     // Could not even start (bad address, no fds): a false return, no callbacks.
@@ -60,9 +63,11 @@ bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port) {
 }
 
 bool ClientImpl::connectToHost(const char *host, uint16_t port) {
-  if (state != CLOSED || endPending || dns) return false;
+  if (state != CLOSED || endPending || dns)
+    return false;
   dns = backend::resolve(host, this);
-  if (!dns) return false;
+  if (!dns)
+    return false;
   connectPort = port;
   state = SYN_SENT;  // connecting() is true while the name resolves
   beginConnection(os::nowMs());
@@ -88,7 +93,8 @@ void ClientImpl::onResolved(const IPAddress *ip) {
 
 void ClientImpl::onConnected() {
   state = ESTABLISHED;
-  if (noDelay) backend::setNoDelay(conn, true);
+  if (noDelay)
+    backend::setNoDelay(conn, true);
   backend::setAckEvents(conn, bool(h.ack));
   cacheAddresses();
   uint64_t now = os::nowMs();
@@ -121,7 +127,8 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
     }
   } else {
     ackNow = true;
-    if (h.data) h.data(h.dataArg, owner, const_cast<uint8_t *>(data), len);
+    if (h.data)
+      h.data(h.dataArg, owner, const_cast<uint8_t *>(data), len);
     if (owner && !ackNow)
       rxHeld += len;
     else if (owner && conn)
@@ -149,7 +156,8 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
       continue;
     }
     ackNow = true;
-    if (h.data) h.data(h.dataArg, owner, b->payload, b->len);
+    if (h.data)
+      h.data(h.dataArg, owner, b->payload, b->len);
     if (owner && !ackNow)
       rxHeld += b->len;
     else if (owner && conn)
@@ -198,7 +206,8 @@ void ClientImpl::onFailed(err_t err, int sysErr) {
 }
 
 void ClientImpl::end(err_t err) {
-  if (state == CLOSED && !dns && !conn) return;  // never started, or already ended
+  if (state == CLOSED && !dns && !conn)
+    return;  // never started, or already ended
   if (dns) {
     backend::cancel(dns);
     dns = nullptr;
@@ -229,9 +238,11 @@ void ClientImpl::abort(err_t reason) {
 void ClientImpl::deliverEnd() {
   if (endErr != ERR_OK && h.error) {
     h.error(h.errorArg, owner, endErr);
-    if (!owner) return;
+    if (!owner)
+      return;
   }
-  if (h.disconnect) h.disconnect(h.disconnectArg, owner);
+  if (h.disconnect)
+    h.disconnect(h.disconnectArg, owner);
 }
 
 void ClientImpl::detachOwner() {
@@ -253,15 +264,19 @@ void ClientImpl::detachOwner() {
 }
 
 size_t ClientImpl::add(const char *data, size_t size, uint8_t flags, bool pushNow) {
-  if (!data || !size || state != ESTABLISHED || !conn) return 0;
+  if (!data || !size || state != ESTABLISHED || !conn)
+    return 0;
   size_t n = backend::add(conn, data, size, flags, pushNow);
-  if (n && pushNow) noteSent();
+  if (n && pushNow)
+    noteSent();
   return n;
 }
 
 bool ClientImpl::send() {
-  if (state != ESTABLISHED || !conn) return false;
-  if (backend::send(conn) != ERR_OK) return false;
+  if (state != ESTABLISHED || !conn)
+    return false;
+  if (backend::send(conn) != ERR_OK)
+    return false;
   noteSent();
   return true;
 }
@@ -274,14 +289,16 @@ void ClientImpl::noteSent() {
 }
 
 size_t ClientImpl::ack(size_t len) {
-  if (len > rxHeld) len = rxHeld;
+  if (len > rxHeld)
+    len = rxHeld;
   release(len);
   return len;
 }
 
 void ClientImpl::release(size_t len) {
   rxHeld -= len;
-  if (conn && len) backend::consumed(conn, len);
+  if (conn && len)
+    backend::consumed(conn, len);
   if (finHeld && rxHeld == 0) {
     finHeld = false;
     close();  // onDisconnect runs after the current callback, never inside ack()
@@ -295,10 +312,14 @@ void ClientImpl::release(size_t len) {
 
 uint64_t ClientImpl::nextDeadline() const {
   uint64_t d = UINT64_MAX;
-  if (state == SYN_SENT) return connectDeadline ? connectDeadline : d;
-  if (state != ESTABLISHED) return d;
-  if (pollIntervalMs) d = nextPollAt;
-  if (rxTimeoutS && lastRxAt + rxTimeoutS * 1000ull < d) d = lastRxAt + rxTimeoutS * 1000ull;
+  if (state == SYN_SENT)
+    return connectDeadline ? connectDeadline : d;
+  if (state != ESTABLISHED)
+    return d;
+  if (pollIntervalMs)
+    d = nextPollAt;
+  if (rxTimeoutS && lastRxAt + rxTimeoutS * 1000ull < d)
+    d = lastRxAt + rxTimeoutS * 1000ull;
   if (ackTimeoutMs && txPendingSince && txPendingSince + ackTimeoutMs < d)
     d = txPendingSince + ackTimeoutMs;
   return d;
@@ -329,7 +350,8 @@ void ClientImpl::fireTimers(uint64_t now) {
       if (h.timeout) {
         h.timeout(h.timeoutArg, owner, waited);
         svc.afterCallback();
-        if (!owner || state != ESTABLISHED) return;
+        if (!owner || state != ESTABLISHED)
+          return;
       }
     }
   }
@@ -343,13 +365,27 @@ void ClientImpl::fireTimers(uint64_t now) {
 }
 
 namespace events {
-void connected(ClientImpl *c) { c->onConnected(); }
-void received(ClientImpl *c, const uint8_t *data, size_t len) { c->onReceived(data, len); }
-void receivedPackets(ClientImpl *c, struct pbuf *chain) { c->onReceivedPackets(chain); }
-void finReceived(ClientImpl *c) { c->onFin(); }
-void acked(ClientImpl *c, size_t len) { c->onAcked(len); }
-void failed(ClientImpl *c, err_t err, int sysErr) { c->onFailed(err, sysErr); }
-void resolved(ClientImpl *c, const IPAddress *ip) { c->onResolved(ip); }
+void connected(ClientImpl *c) {
+  c->onConnected();
+}
+void received(ClientImpl *c, const uint8_t *data, size_t len) {
+  c->onReceived(data, len);
+}
+void receivedPackets(ClientImpl *c, struct pbuf *chain) {
+  c->onReceivedPackets(chain);
+}
+void finReceived(ClientImpl *c) {
+  c->onFin();
+}
+void acked(ClientImpl *c, size_t len) {
+  c->onAcked(len);
+}
+void failed(ClientImpl *c, err_t err, int sysErr) {
+  c->onFailed(err, sysErr);
+}
+void resolved(ClientImpl *c, const IPAddress *ip) {
+  c->onResolved(ip);
+}
 }  // namespace events
 
 }  // namespace asynctcp

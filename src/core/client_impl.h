@@ -42,9 +42,9 @@ struct ClientImpl {
   uint64_t nextPollAt = 0, lastRxAt = 0, txPendingSince = 0, connectDeadline = 0;
 
   // Receive flow control.
-  size_t rxHeld = 0;    // received, held back by ackLater()/onPacket, not yet acked
-  bool ackNow = true;   // cleared by ackLater() for the current delivery
-  bool reading = true;  // whether the backend reads this connection
+  size_t rxHeld = 0;     // received, held back by ackLater()/onPacket, not yet acked
+  bool ackNow = true;    // cleared by ackLater() for the current delivery
+  bool reading = true;   // whether the backend reads this connection
   bool finHeld = false;  // the peer's FIN, waiting behind data held by ackLater()
 
   // Ending.

@@ -10,7 +10,8 @@ const IPAddress INADDR_NONE_IP(0, 0, 0, 0);
 const IPAddress IN6ADDR_ANY(IPv6);
 
 bool IPAddress::fromString(const char *text) {
-  if (!text) return false;
+  if (!text)
+    return false;
   uint8_t buf[16];
   if (inet_pton(AF_INET, text, buf) == 1) {
     *this = IPAddress(IPv4, buf);
@@ -20,7 +21,8 @@ bool IPAddress::fromString(const char *text) {
   char plain[64];
   const char *pct = std::strchr(text, '%');
   size_t n = pct ? size_t(pct - text) : std::strlen(text);
-  if (n >= sizeof(plain)) return false;
+  if (n >= sizeof(plain))
+    return false;
   std::memcpy(plain, text, n);
   plain[n] = '\0';
   if (inet_pton(AF_INET6, plain, buf) == 1) {
@@ -42,6 +44,7 @@ std::string IPAddress::toString() const {
 
 bool IPAddress::isAny() const {
   for (int i = (_type == IPv4 ? 12 : 0); i < 16; ++i)
-    if (_bytes[i]) return false;
+    if (_bytes[i])
+      return false;
   return true;
 }

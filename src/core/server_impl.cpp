@@ -8,14 +8,16 @@
 namespace asynctcp {
 
 void ServerImpl::begin() {
-  if (listener) return;
+  if (listener)
+    return;
   backend::ListenResult r = backend::listen(addr, anyAddress, port, this);
   listener = r.listener;
   lastErrno = r.listener ? 0 : r.sysErr;
 }
 
 void ServerImpl::end() {
-  if (!listener) return;
+  if (!listener)
+    return;
   backend::closeListener(listener);
   listener = nullptr;
 }
@@ -32,7 +34,9 @@ void ServerImpl::onAccepted(backend::Conn *conn) {
 }
 
 namespace events {
-void accepted(ServerImpl *server, backend::Conn *conn) { server->onAccepted(conn); }
+void accepted(ServerImpl *server, backend::Conn *conn) {
+  server->onAccepted(conn);
+}
 }  // namespace events
 
 }  // namespace asynctcp

@@ -30,7 +30,9 @@ Service &Service::get() {
   return *service;
 }
 
-void Service::threadMain(void *) { backend::run(); }
+void Service::threadMain(void *) {
+  backend::run();
+}
 
 void Service::callRemote(Command &cmd) {
   {
@@ -67,14 +69,17 @@ void Service::scheduleEnd(ClientImpl *c) {
 }
 
 void Service::cancelEnd(ClientImpl *c) {
-  if (!c->endPending) return;
+  if (!c->endPending)
+    return;
   c->endPending = false;
   for (auto &e : _ends)
-    if (e == c) e = nullptr;
+    if (e == c)
+      e = nullptr;
 }
 
 void Service::afterCallback() {
-  if (!_runningEnds) runEnds();
+  if (!_runningEnds)
+    runEnds();
 }
 
 void Service::runEnds() {
@@ -82,7 +87,8 @@ void Service::runEnds() {
   // Index loop: delivering one end may schedule more.
   for (size_t i = 0; i < _ends.size(); ++i) {
     ClientImpl *c = _ends[i];
-    if (c == nullptr || !c->endPending) continue;
+    if (c == nullptr || !c->endPending)
+      continue;
     c->endPending = false;
     c->deliverEnd();
   }
@@ -90,25 +96,33 @@ void Service::runEnds() {
   _runningEnds = false;
 }
 
-void Service::retire(ClientImpl *c) { _retiredClients.push_back(c); }
-void Service::retire(ServerImpl *s) { _retiredServers.push_back(s); }
+void Service::retire(ClientImpl *c) {
+  _retiredClients.push_back(c);
+}
+void Service::retire(ServerImpl *s) {
+  _retiredServers.push_back(s);
+}
 
 void Service::freeRetired() {
-  for (ClientImpl *c : _retiredClients) delete c;
+  for (ClientImpl *c : _retiredClients)
+    delete c;
   _retiredClients.clear();
-  for (ServerImpl *s : _retiredServers) delete s;
+  for (ServerImpl *s : _retiredServers)
+    delete s;
   _retiredServers.clear();
 }
 
 void Service::track(ClientImpl *c) {
-  if (c->trackIndex != SIZE_MAX) return;
+  if (c->trackIndex != SIZE_MAX)
+    return;
   c->trackIndex = _tracked.size();
   _tracked.push_back(c);
   armTimer(c->nextDeadline());
 }
 
 void Service::untrack(ClientImpl *c) {
-  if (c->trackIndex == SIZE_MAX) return;
+  if (c->trackIndex == SIZE_MAX)
+    return;
   ClientImpl *last = _tracked.back();
   _tracked[c->trackIndex] = last;
   last->trackIndex = c->trackIndex;
@@ -117,12 +131,15 @@ void Service::untrack(ClientImpl *c) {
 }
 
 void Service::armTimer(uint64_t atMs) {
-  if (atMs < _nextTimerAt) _nextTimerAt = atMs;
+  if (atMs < _nextTimerAt)
+    _nextTimerAt = atMs;
 }
 
 int64_t Service::nextTimeoutMs() {
-  if (!_ends.empty() || !_retiredClients.empty() || !_retiredServers.empty()) return 0;
-  if (_nextTimerAt == UINT64_MAX) return -1;
+  if (!_ends.empty() || !_retiredClients.empty() || !_retiredServers.empty())
+    return 0;
+  if (_nextTimerAt == UINT64_MAX)
+    return -1;
   uint64_t now = os::nowMs();
   return _nextTimerAt <= now ? 0 : int64_t(_nextTimerAt - now);
 }
@@ -142,23 +159,30 @@ void Service::runTimers(uint64_t now) {
   _nextTimerAt = next == UINT64_MAX ? next : next + 9 - (next + 9) % 10;
   for (size_t i = 0; i < _due.size(); ++i) {
     ClientImpl *c = _due[i];
-    if (c->trackIndex == SIZE_MAX) continue;  // ended meanwhile (retired, not freed yet)
+    if (c->trackIndex == SIZE_MAX)
+      continue;  // ended meanwhile (retired, not freed yet)
     c->fireTimers(now);
-    if (c->trackIndex != SIZE_MAX) armTimer(c->nextDeadline());
+    if (c->trackIndex != SIZE_MAX)
+      armTimer(c->nextDeadline());
   }
 }
 
 void Service::loopIteration() {
   runCommands();
   uint64_t now = os::nowMs();
-  if (now >= _nextTimerAt) runTimers(now);
+  if (now >= _nextTimerAt)
+    runTimers(now);
   afterCallback();
   freeRetired();
 }
 
 namespace events {
-int64_t nextTimeoutMs() { return Service::get().nextTimeoutMs(); }
-void loopIteration() { Service::get().loopIteration(); }
+int64_t nextTimeoutMs() {
+  return Service::get().nextTimeoutMs();
+}
+void loopIteration() {
+  Service::get().loopIteration();
+}
 }  // namespace events
 
 }  // namespace asynctcp

@@ -101,6 +101,13 @@ Taken take(Conn *c) {
 }
 
 bool alive(Conn *c) { return !c->released && c->owner; }
+
+// Whether the pcb still takes data. CLOSE_WAIT too: the peer's FIN may reach lwIP
+// while the service thread is still delivering the data before it, and the
+// answer to that data (a reply, or a flow-controlled echo) must still go out.
+bool sendable(const struct tcp_pcb *pcb) {
+  return pcb && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT);
+}
 }  // namespace
 
 void installCallbacks(Conn *c) {
@@ -179,13 +186,13 @@ bool refreshAcks(Conn *) { return false; }
 
 size_t space(Conn *c) {
   CoreLock lock;
-  if (!c->pcb || c->pcb->state != ESTABLISHED) return 0;
+  if (!sendable(c->pcb)) return 0;
   return tcp_sndbuf(c->pcb);
 }
 
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
   CoreLock lock;
-  if (!c->pcb || c->pcb->state != ESTABLISHED) return 0;
+  if (!sendable(c->pcb)) return 0;
   size_t n = std::min<size_t>(size, tcp_sndbuf(c->pcb));
   if (!n) return 0;
   u8_t f = ((flags & ASYNC_WRITE_FLAG_COPY) ? TCP_WRITE_FLAG_COPY : 0) |

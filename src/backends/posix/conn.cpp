@@ -21,21 +21,23 @@ namespace asynctcp::backend {
 
 namespace {
 constexpr size_t kReadBufSize = 64 * 1024;
-constexpr int kReadsPerEvent = 4;       // then yield to other connections
-constexpr uint64_t kLingerMs = 10000;   // a closed connection's time to flush
+constexpr int kReadsPerEvent = 4;      // then yield to other connections
+constexpr uint64_t kLingerMs = 10000;  // a closed connection's time to flush
 constexpr size_t kMinChunk = 4096;
 constexpr int kMaxIov = 64;
 
 // Ends the socket itself. The Conn stays allocated until the batch is over.
 void destroy(Conn *c, bool reset) {
-  if (c->dead) return;
+  if (c->dead)
+    return;
   if (reset) {
     linger lg{1, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
   ::close(c->fd);
   c->dead = true;
-  for (size_t i = c->queueHead; i < c->queue.size(); ++i) std::free(c->queue[i].owned);
+  for (size_t i = c->queueHead; i < c->queue.size(); ++i)
+    std::free(c->queue[i].owned);
   c->queue.clear();
   c->queued = 0;
   loop().graveyard.push_back(c);
@@ -45,12 +47,14 @@ void destroy(Conn *c, bool reset) {
 void fail(Conn *c, int err) {
   // The first error seen (inside a write, say) is the one to report: a later
   // call on the same socket only sees EPIPE.
-  if (c->failErrno) err = c->failErrno;
+  if (c->failErrno)
+    err = c->failErrno;
   c->failErrno = 0;
   ClientImpl *owner = c->owner;
   c->owner = nullptr;
   destroy(c, err != ECONNRESET && err != EPIPE);
-  if (owner) events::failed(owner, errnoToErr(err), err);
+  if (owner)
+    events::failed(owner, errnoToErr(err), err);
 }
 
 void popChunks(Conn *c, size_t n) {
@@ -87,7 +91,8 @@ int flush(Conn *c) {
     m.msg_iovlen = size_t(n);
     ssize_t w = sys::sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
     if (w < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         c->writable = false;
         return 0;
@@ -97,7 +102,8 @@ int flush(Conn *c) {
     c->written += size_t(w);
     c->queued -= size_t(w);
     popChunks(c, size_t(w));
-    if (c->owner && c->promptAcks) watchAcks(c);
+    if (c->owner && c->promptAcks)
+      watchAcks(c);
   }
   return 0;
 }
@@ -127,14 +133,16 @@ void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
 // The core let go: flush what was accepted, then FIN; linger to read out what
 // the peer still sends, because close() with unread data would send a RST.
 void progressClose(Conn *c) {
-  if (c->dead) return;
+  if (c->dead)
+    return;
   if (c->queued) {
     int err = flush(c);
     if (err) {
       destroy(c, true);
       return;
     }
-    if (c->queued) return;  // wait for EPOLLOUT
+    if (c->queued)
+      return;  // wait for EPOLLOUT
   }
   if (!c->finSent) {
     int unread = 0;
@@ -148,8 +156,10 @@ void progressClose(Conn *c) {
   // Discard what the peer sends until its FIN.
   for (;;) {
     ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
-    if (n > 0) continue;
-    if (n < 0 && errno == EINTR) continue;
+    if (n > 0)
+      continue;
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       c->readable = false;
       return;
@@ -164,14 +174,16 @@ void readSome(Conn *c) {
     ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
     if (n > 0) {
       events::received(c->owner, loop().readBuf, size_t(n));
-      if (c->dead || !c->owner) return;  // closed or deleted in the callback
+      if (c->dead || !c->owner)
+        return;  // closed or deleted in the callback
       if (size_t(n) < kReadBufSize && !c->rdhup) {
         // The kernel gave all it had: a new edge comes with the next data. Not so
         // for a FIN already queued behind it: that edge has been consumed.
         c->readable = false;
         return;
       }
-      if (!c->reading) return;  // held back; still readable
+      if (!c->reading)
+        return;  // held back; still readable
       continue;
     }
     if (n == 0) {
@@ -180,7 +192,8 @@ void readSome(Conn *c) {
       events::finReceived(c->owner);
       return;
     }
-    if (errno == EINTR) continue;
+    if (errno == EINTR)
+      continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       c->readable = false;
       return;
@@ -194,7 +207,8 @@ void readSome(Conn *c) {
 void finishConnect(Conn *c) {
   int err = 0;
   socklen_t len = sizeof(err);
-  if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+    err = errno;
   if (err) {
     fail(c, err);
     return;
@@ -216,14 +230,18 @@ void service(Conn *c) {
       return;
     }
   }
-  if (c->readable && c->reading) readSome(c);
+  if (c->readable && c->reading)
+    readSome(c);
 }
 }  // namespace
 
 void connHandleEvents(Conn *c, uint32_t ev) {
-  if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
-  if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->rdhup = true;
-  if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) c->writable = true;
+  if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+    c->readable = true;
+  if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+    c->rdhup = true;
+  if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+    c->writable = true;
   if (!c->owner) {
     progressClose(c);
     return;
@@ -233,9 +251,11 @@ void connHandleEvents(Conn *c, uint32_t ev) {
     return;
   }
   if (c->connecting) {
-    if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+      return;
     finishConnect(c);
-    if (c->dead || !c->owner) return;
+    if (c->dead || !c->owner)
+      return;
   } else if ((ev & EPOLLERR) && !c->reading) {
     // A reset must not wait for ack(). While reading, recv() reports it after
     // the data that came before it.
@@ -247,8 +267,10 @@ void connHandleEvents(Conn *c, uint32_t ev) {
       return;
     }
   }
-  if (c->inAckWatch) connProbeAcks(c);  // acks often ride on the peer's data
-  if (c->dead || !c->owner) return;
+  if (c->inAckWatch)
+    connProbeAcks(c);  // acks often ride on the peer's data
+  if (c->dead || !c->owner)
+    return;
   service(c);
 }
 
@@ -269,22 +291,27 @@ void connDeferFailure(Conn *c, int err) {
 
 void connProbeAcks(Conn *c) {
   int outq = 0;
-  if (ioctl(c->fd, SIOCOUTQ, &outq) != 0) return;
+  if (ioctl(c->fd, SIOCOUTQ, &outq) != 0)
+    return;
   uint64_t kernelAcked = c->written > uint64_t(outq) ? c->written - uint64_t(outq) : 0;
-  if (kernelAcked <= c->acked) return;
+  if (kernelAcked <= c->acked)
+    return;
   size_t delta = size_t(kernelAcked - c->acked);
   c->acked = kernelAcked;
   events::acked(c->owner, delta);
 }
 
-void connLingerExpired(Conn *c, uint64_t) { destroy(c, true); }
+void connLingerExpired(Conn *c, uint64_t) {
+  destroy(c, true);
+}
 
 // ---- the backend interface ----
 
 ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   SockAddr sa = toSockAddr(ip, port);
   int fd = sys::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd < 0) return {nullptr, errnoToErr(errno), errno};
+  if (fd < 0)
+    return {nullptr, errnoToErr(errno), errno};
   auto *c = new Conn();
   c->kind = Kind::Conn;
   c->fd = fd;
@@ -312,18 +339,24 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   return {c, ERR_OK, 0};
 }
 
-void setOwner(Conn *c, ClientImpl *owner) { c->owner = owner; }
+void setOwner(Conn *c, ClientImpl *owner) {
+  c->owner = owner;
+}
 
-size_t inFlight(Conn *c) { return c->queued + size_t(c->written - c->acked); }
+size_t inFlight(Conn *c) {
+  return c->queued + size_t(c->written - c->acked);
+}
 
 namespace {
 // Acks learned without an event: for connections nobody asked onAck of, this
 // saves a SIOCOUTQ per write; space() and the ack timeout ask when they need it.
 bool probeSilently(Conn *c) {
   int outq = 0;
-  if (c->dead || ioctl(c->fd, SIOCOUTQ, &outq) != 0) return false;
+  if (c->dead || ioctl(c->fd, SIOCOUTQ, &outq) != 0)
+    return false;
   uint64_t kernelAcked = c->written > uint64_t(outq) ? c->written - uint64_t(outq) : 0;
-  if (kernelAcked <= c->acked) return false;
+  if (kernelAcked <= c->acked)
+    return false;
   c->acked = kernelAcked;
   return true;
 }
@@ -336,13 +369,15 @@ size_t room(Conn *c) {
 // Room for `want` bytes, asking the kernel only when the cached figure is short.
 size_t roomFor(Conn *c, size_t want) {
   size_t r = room(c);
-  if (r < want && !c->promptAcks && c->written > c->acked && probeSilently(c)) r = room(c);
+  if (r < want && !c->promptAcks && c->written > c->acked && probeSilently(c))
+    r = room(c);
   return r;
 }
 }  // namespace
 
 size_t space(Conn *c) {
-  if (!c->promptAcks && c->written > c->acked) probeSilently(c);
+  if (!c->promptAcks && c->written > c->acked)
+    probeSilently(c);
   return room(c);
 }
 
@@ -354,12 +389,16 @@ void setAckEvents(Conn *c, bool on) {
   c->promptAcks = on;
 }
 
-bool refreshAcks(Conn *c) { return !c->promptAcks && probeSilently(c); }
+bool refreshAcks(Conn *c) {
+  return !c->promptAcks && probeSilently(c);
+}
 
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
-  if (c->dead || c->connecting || c->failErrno) return 0;
+  if (c->dead || c->connecting || c->failErrno)
+    return 0;
   size_t n = std::min(size, roomFor(c, size));
-  if (!n) return 0;
+  if (!n)
+    return 0;
   bool more = flags & ASYNC_WRITE_FLAG_MORE;
   size_t sent = 0;
   if (pushNow && c->queued == 0) {
@@ -368,7 +407,8 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
     if (w > 0) {
       sent = size_t(w);
       c->written += sent;
-      if (c->promptAcks) watchAcks(c);
+      if (c->promptAcks)
+        watchAcks(c);
     } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       connDeferFailure(c, errno);  // reported from the loop, not inside write()
       return 0;
@@ -376,15 +416,20 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
       c->writable = false;
     }
   }
-  if (sent < n) enqueue(c, data + sent, n - sent, flags & ASYNC_WRITE_FLAG_COPY, more);
-  if (pushNow && c->queued && c->writable) send(c);  // a failure is reported from the loop
+  if (sent < n)
+    enqueue(c, data + sent, n - sent, flags & ASYNC_WRITE_FLAG_COPY, more);
+  if (pushNow && c->queued && c->writable)
+    send(c);  // a failure is reported from the loop
   return n;
 }
 
 err_t send(Conn *c) {
-  if (c->dead || c->connecting) return ERR_CONN;
-  if (c->failErrno) return errnoToErr(c->failErrno);
-  if (!c->queued || !c->writable) return ERR_OK;
+  if (c->dead || c->connecting)
+    return ERR_CONN;
+  if (c->failErrno)
+    return errnoToErr(c->failErrno);
+  if (!c->queued || !c->writable)
+    return ERR_OK;
   int err = flush(c);
   if (err) {
     connDeferFailure(c, err);
@@ -397,18 +442,21 @@ void consumed(Conn *, size_t) {}  // the kernel's window follows our reads
 
 void setReading(Conn *c, bool on) {
   c->reading = on;
-  if (on && c->readable) markReady(c);
+  if (on && c->readable)
+    markReady(c);
 }
 
 void close(Conn *c) {
   c->owner = nullptr;
-  if (c->dead) return;
+  if (c->dead)
+    return;
   c->failErrno = 0;
   c->reading = true;
   // The caller may free zero-copy memory once it is told the connection ended.
   for (size_t i = c->queueHead; i < c->queue.size(); ++i) {
     SendChunk &ch = c->queue[i];
-    if (ch.owned) continue;
+    if (ch.owned)
+      continue;
     ch.owned = static_cast<char *>(std::malloc(ch.len));
     std::memcpy(ch.owned, ch.data, ch.len);
     ch.data = ch.owned;
@@ -437,14 +485,16 @@ void setNoDelay(Conn *c, bool on) {
 bool getNoDelay(Conn *c) {
   int v = 0;
   socklen_t len = sizeof(v);
-  if (getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0) return c->noDelay;
+  if (getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0)
+    return c->noDelay;
   return v != 0;
 }
 
 void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
   int on = ms ? 1 : 0;
   setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-  if (!on) return;
+  if (!on)
+    return;
   int secs = int(std::max<uint32_t>(1, (ms + 999) / 1000));
   int cnt = count ? count : 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof(secs));
@@ -455,7 +505,8 @@ void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
 uint16_t mss(Conn *c) {
   int v = 0;
   socklen_t len = sizeof(v);
-  if (getsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len) != 0) return 0;
+  if (getsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len) != 0)
+    return 0;
   return uint16_t(v);
 }
 
@@ -463,8 +514,10 @@ bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote
                uint16_t *remotePort) {
   SockAddr l, r;
   l.len = r.len = sizeof(l.ss);
-  if (getsockname(c->fd, l.ptr(), &l.len) != 0) return false;
-  if (getpeername(c->fd, r.ptr(), &r.len) != 0) return false;
+  if (getsockname(c->fd, l.ptr(), &l.len) != 0)
+    return false;
+  if (getpeername(c->fd, r.ptr(), &r.len) != 0)
+    return false;
   fromSockAddr(l, local, localPort);
   fromSockAddr(r, remote, remotePort);
   return true;

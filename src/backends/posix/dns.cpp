@@ -60,9 +60,11 @@ bool pickAddress(const ares_addrinfo *result, IPAddress *out) {
       *out = IPAddress(IPv4, reinterpret_cast<const uint8_t *>(&a->sin_addr));
       return true;
     }
-    if (n->ai_family == AF_INET6 && !v6) v6 = n;
+    if (n->ai_family == AF_INET6 && !v6)
+      v6 = n;
   }
-  if (!v6) return false;
+  if (!v6)
+    return false;
   auto *a = reinterpret_cast<const sockaddr_in6 *>(v6->ai_addr);
   *out = IPAddress(IPv6, a->sin6_addr.s6_addr, uint8_t(a->sin6_scope_id));
   return true;
@@ -73,13 +75,15 @@ void resolvedCb(void *arg, int status, int, ares_addrinfo *result) {
   --g_active;
   q->done = true;
   q->found = status == ARES_SUCCESS && pickAddress(result, &q->ip);
-  if (result) ares_freeaddrinfo(result);
+  if (result)
+    ares_freeaddrinfo(result);
   g_finished.push_back(q);
 }
 }  // namespace
 
 bool dnsInit() {
-  if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) return false;
+  if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+    return false;
   ares_options opts{};
   opts.sock_state_cb = sockStateCb;
   opts.timeout = 2000;  // ms per try: a dead server fails a lookup in seconds, not minutes
@@ -95,20 +99,26 @@ void dnsHandleEvents(Pollable *p, uint32_t ev) {
 }
 
 int64_t dnsTimeoutMs() {
-  if (!g_finished.empty()) return 0;
-  if (g_active == 0) return -1;
+  if (!g_finished.empty())
+    return 0;
+  if (g_active == 0)
+    return -1;
   timeval tv;
-  if (!ares_timeout(g_channel, nullptr, &tv)) return -1;
+  if (!ares_timeout(g_channel, nullptr, &tv))
+    return -1;
   return int64_t(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
 }
 
 void dnsRun() {
-  if (g_active) ares_process_fd(g_channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
-  if (g_finished.empty()) return;
+  if (g_active)
+    ares_process_fd(g_channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
+  if (g_finished.empty())
+    return;
   std::vector<DnsQuery *> list;
   list.swap(g_finished);
   for (DnsQuery *q : list) {
-    if (q->owner) events::resolved(q->owner, q->found ? &q->ip : nullptr);
+    if (q->owner)
+      events::resolved(q->owner, q->found ? &q->ip : nullptr);
     delete q;
   }
 }
@@ -124,7 +134,9 @@ DnsQuery *resolve(const char *host, ClientImpl *owner) {
   return q;
 }
 
-void cancel(DnsQuery *q) { q->owner = nullptr; }
+void cancel(DnsQuery *q) {
+  q->owner = nullptr;
+}
 
 bool setDnsServers(const char *csv) {
   return csv && *csv && dnsServerPortsValid(csv) &&

@@ -23,20 +23,24 @@ std::atomic<bool> armed{false};
 
 bool take(Call call, int *err) {
   Rule &r = g_rules[call];
-  if (r.count.load() <= 0) return false;
+  if (r.count.load() <= 0)
+    return false;
   if (r.skip.load() > 0) {
     r.skip.fetch_sub(1);
     return false;
   }
-  if (r.count.fetch_sub(1) <= 0) return false;
+  if (r.count.fetch_sub(1) <= 0)
+    return false;
   *err = r.err.load();
   r.hits.fetch_add(1);
   return true;
 }
 
 size_t sendCap(size_t want) {
-  if (g_sendCapCount.load() <= 0) return want;
-  if (g_sendCapCount.fetch_sub(1) <= 0) return want;
+  if (g_sendCapCount.load() <= 0)
+    return want;
+  if (g_sendCapCount.fetch_sub(1) <= 0)
+    return want;
   g_rules[kSend].hits.fetch_add(1);
   return std::min(want, g_sendCap.load());
 }
@@ -65,7 +69,9 @@ void reset() {
   g_sendCapCount = 0;
 }
 
-uint64_t injected(Call call) { return g_rules[call].hits.load(); }
+uint64_t injected(Call call) {
+  return g_rules[call].hits.load();
+}
 
 }  // namespace asynctcp::fault
 
@@ -86,13 +92,16 @@ ssize_t recv(int fd, void *buf, size_t len, int flags) {
 }
 
 ssize_t send(int fd, const void *buf, size_t len, int flags) {
-  if (fails(fault::kSend)) return -1;
-  if (fault::detail::armed.load(std::memory_order_relaxed)) len = fault::detail::sendCap(len);
+  if (fails(fault::kSend))
+    return -1;
+  if (fault::detail::armed.load(std::memory_order_relaxed))
+    len = fault::detail::sendCap(len);
   return ::send(fd, buf, len, flags);
 }
 
 ssize_t sendmsg(int fd, msghdr *m, int flags) {
-  if (fails(fault::kSend)) return -1;
+  if (fails(fault::kSend))
+    return -1;
   if (fault::detail::armed.load(std::memory_order_relaxed) && m->msg_iovlen > 0) {
     size_t cap = fault::detail::sendCap(SIZE_MAX);
     if (cap != SIZE_MAX) {  // a short write: the first cap bytes of the first buffer
@@ -112,6 +121,8 @@ int connect(int fd, const sockaddr *sa, socklen_t len) {
   return fails(fault::kConnect) ? -1 : ::connect(fd, sa, len);
 }
 
-int socket(int family, int type) { return fails(fault::kSocket) ? -1 : ::socket(family, type, 0); }
+int socket(int family, int type) {
+  return fails(fault::kSocket) ? -1 : ::socket(family, type, 0);
+}
 
 }  // namespace asynctcp::backend::sys

@@ -47,9 +47,11 @@ void refuseOne(Listener *l) {
   if (L.spareFd >= 0) {
     ::close(L.spareFd);
     int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0)
+      ::close(fd);
     L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (L.spareFd >= 0) return;
+    if (L.spareFd >= 0)
+      return;
   }
   pollDel(l);
   l->pausedUntil = os::nowMs() + kPauseMs;
@@ -67,7 +69,8 @@ ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerI
   } else {
     fd = openListener(toSockAddr(ip, port), false, &err);
   }
-  if (fd < 0) return {nullptr, errnoToErr(err), err};
+  if (fd < 0)
+    return {nullptr, errnoToErr(err), err};
   auto *l = new Listener();
   l->kind = Kind::Listener;
   l->fd = fd;
@@ -86,7 +89,9 @@ ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerI
   return {l, ERR_OK, 0};
 }
 
-uint16_t listenerPort(Listener *l) { return l->port; }
+uint16_t listenerPort(Listener *l) {
+  return l->port;
+}
 
 void closeListener(Listener *l) {
   l->owner = nullptr;
@@ -102,7 +107,8 @@ void listenersResume(uint64_t nowMs) {
       ++i;
       continue;
     }
-    if (l->owner) pollAdd(l, EPOLLIN);
+    if (l->owner)
+      pollAdd(l, EPOLLIN);
     L.pausedListeners[i] = L.pausedListeners.back();
     L.pausedListeners.pop_back();
   }
@@ -112,8 +118,10 @@ void listenerHandleEvents(Listener *l) {
   for (int i = 0; i < kAcceptsPerEvent && l->owner; ++i) {
     int fd = sys::accept4(l->fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EMFILE || errno == ENFILE) refuseOne(l);
+      if (errno == EINTR || errno == ECONNABORTED)
+        continue;
+      if (errno == EMFILE || errno == ENFILE)
+        refuseOne(l);
       return;  // EAGAIN, or an error the next wake-up retries
     }
     auto *c = new Conn();

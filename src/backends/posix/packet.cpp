@@ -7,9 +7,11 @@
 namespace asynctcp::backend {
 
 struct pbuf *allocPacket(const void *data, size_t len) {
-  if (len > 0xFFFF) return nullptr;  // pbuf lengths are 16-bit; the core splits
+  if (len > 0xFFFF)
+    return nullptr;  // pbuf lengths are 16-bit; the core splits
   auto *p = static_cast<struct pbuf *>(std::malloc(sizeof(struct pbuf) + len));
-  if (!p) return nullptr;
+  if (!p)
+    return nullptr;
   std::memset(p, 0, sizeof(*p));
   p->payload = p + 1;
   std::memcpy(p->payload, data, len);
@@ -21,7 +23,8 @@ struct pbuf *allocPacket(const void *data, size_t len) {
 }  // namespace asynctcp::backend
 
 extern "C" uint8_t pbuf_free(struct pbuf *p) {
-  if (!p) return 0;
+  if (!p)
+    return 0;
   std::free(p);
   return 1;
 }

@@ -33,24 +33,24 @@ struct Conn : Pollable {
   bool connecting = false;
   bool readable = false;  // edge seen, not yet drained to EAGAIN
   bool writable = false;
-  bool reading = true;    // false while the core holds the receive side back
+  bool reading = true;  // false while the core holds the receive side back
   bool inReadyList = false;
   bool inAckWatch = false;
   bool closing = false;  // graceful close in progress, core detached
   bool finSent = false;
-  bool peerFin = false;   // read returned 0
-  bool rdhup = false;     // epoll said the peer's FIN (or an error) is queued
+  bool peerFin = false;  // read returned 0
+  bool rdhup = false;    // epoll said the peer's FIN (or an error) is queued
   bool dead = false;     // fd closed, waiting to be freed
   bool noDelay = false;
   bool promptAcks = false;  // the core wants acked() events: probe after writes
-  int failErrno = 0;     // a connect that failed synchronously, reported from the loop
+  int failErrno = 0;        // a connect that failed synchronously, reported from the loop
   uint64_t lingerUntil = 0;
 
   std::vector<SendChunk> queue;  // user-space send queue (when the kernel would block)
   size_t queueHead = 0;
-  size_t queued = 0;      // bytes in queue
-  uint64_t written = 0;   // bytes handed to the kernel
-  uint64_t acked = 0;     // bytes the peer acknowledged and the core was told of
+  size_t queued = 0;     // bytes in queue
+  uint64_t written = 0;  // bytes handed to the kernel
+  uint64_t acked = 0;    // bytes the peer acknowledged and the core was told of
   size_t budget = CONFIG_ASYNC_TCP_SEND_BUFFER;
 };
 
@@ -64,8 +64,8 @@ struct Listener : Pollable {
 struct Loop {
   int epfd = -1;
   Pollable waker{Kind::Waker, -1};
-  int spareFd = -1;  // released when accept hits EMFILE, so the connection can be refused
-  std::vector<Conn *> ready;      // connections with work left over (fairness, resumed reads)
+  int spareFd = -1;           // released when accept hits EMFILE, so the connection can be refused
+  std::vector<Conn *> ready;  // connections with work left over (fairness, resumed reads)
   std::vector<Conn *> ackWatch;   // connections with bytes sent and not yet acknowledged
   std::vector<Conn *> lingering;  // closed by the core, still flushing
   std::vector<Conn *> graveyard;  // freed after the current batch of events

@@ -18,18 +18,36 @@ uint64_t nowUs() {
   return uint64_t(ts.tv_sec) * 1000000u + uint64_t(ts.tv_nsec) / 1000u;
 }
 
-uint64_t nowMs() { return nowUs() / 1000u; }
+uint64_t nowMs() {
+  return nowUs() / 1000u;
+}
 
-static pthread_mutex_t *asMutex(unsigned char *p) { return reinterpret_cast<pthread_mutex_t *>(p); }
-static pthread_cond_t *asCond(unsigned char *p) { return reinterpret_cast<pthread_cond_t *>(p); }
+static pthread_mutex_t *asMutex(unsigned char *p) {
+  return reinterpret_cast<pthread_mutex_t *>(p);
+}
+static pthread_cond_t *asCond(unsigned char *p) {
+  return reinterpret_cast<pthread_cond_t *>(p);
+}
 
-Mutex::Mutex() { pthread_mutex_init(new (_storage) pthread_mutex_t, nullptr); }
-Mutex::~Mutex() { pthread_mutex_destroy(asMutex(_storage)); }
-void Mutex::lock() { pthread_mutex_lock(asMutex(_storage)); }
-void Mutex::unlock() { pthread_mutex_unlock(asMutex(_storage)); }
+Mutex::Mutex() {
+  pthread_mutex_init(new (_storage) pthread_mutex_t, nullptr);
+}
+Mutex::~Mutex() {
+  pthread_mutex_destroy(asMutex(_storage));
+}
+void Mutex::lock() {
+  pthread_mutex_lock(asMutex(_storage));
+}
+void Mutex::unlock() {
+  pthread_mutex_unlock(asMutex(_storage));
+}
 
-Signal::Signal() { pthread_cond_init(new (_cond) pthread_cond_t, nullptr); }
-Signal::~Signal() { pthread_cond_destroy(asCond(_cond)); }
+Signal::Signal() {
+  pthread_cond_init(new (_cond) pthread_cond_t, nullptr);
+}
+Signal::~Signal() {
+  pthread_cond_destroy(asCond(_cond));
+}
 
 void Signal::raise() {
   LockGuard g(_mutex);
@@ -39,7 +57,8 @@ void Signal::raise() {
 
 void Signal::wait() {
   LockGuard g(_mutex);
-  while (!_raised) pthread_cond_wait(asCond(_cond), asMutex(_mutex._storage));
+  while (!_raised)
+    pthread_cond_wait(asCond(_cond), asMutex(_mutex._storage));
 }
 
 Notifier::Notifier() {
@@ -49,7 +68,9 @@ Notifier::Notifier() {
   pthread_cond_init(new (_cond) pthread_cond_t, &attr);
   pthread_condattr_destroy(&attr);
 }
-Notifier::~Notifier() { pthread_cond_destroy(asCond(_cond)); }
+Notifier::~Notifier() {
+  pthread_cond_destroy(asCond(_cond));
+}
 
 void Notifier::notify() {
   LockGuard g(_mutex);
@@ -60,7 +81,8 @@ void Notifier::notify() {
 void Notifier::wait(int64_t timeoutMs) {
   LockGuard g(_mutex);
   if (timeoutMs < 0) {
-    while (!_notified) pthread_cond_wait(asCond(_cond), asMutex(_mutex._storage));
+    while (!_notified)
+      pthread_cond_wait(asCond(_cond), asMutex(_mutex._storage));
   } else if (!_notified && timeoutMs > 0) {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -71,7 +93,8 @@ void Notifier::wait(int64_t timeoutMs) {
       ts.tv_nsec -= 1000000000;
     }
     while (!_notified)
-      if (pthread_cond_timedwait(asCond(_cond), asMutex(_mutex._storage), &ts) != 0) break;
+      if (pthread_cond_timedwait(asCond(_cond), asMutex(_mutex._storage), &ts) != 0)
+        break;
   }
   _notified = false;
 }
@@ -97,7 +120,8 @@ void *trampoline(void *p) {
 bool startThread(const ThreadOptions &options, void (*entry)(void *), void *arg) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  if (options.stackSize >= 65536) pthread_attr_setstacksize(&attr, options.stackSize);
+  if (options.stackSize >= 65536)
+    pthread_attr_setstacksize(&attr, options.stackSize);
   auto *start = new Start{entry, arg};
   pthread_t thread;
   int rc = pthread_create(&thread, &attr, trampoline, start);
@@ -106,7 +130,8 @@ bool startThread(const ThreadOptions &options, void (*entry)(void *), void *arg)
     delete start;
     return false;
   }
-  if (options.name) pthread_setname_np(thread, options.name);
+  if (options.name)
+    pthread_setname_np(thread, options.name);
   if (options.core >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -117,6 +142,8 @@ bool startThread(const ThreadOptions &options, void (*entry)(void *), void *arg)
   return true;
 }
 
-bool onServiceThread() { return t_isService; }
+bool onServiceThread() {
+  return t_isService;
+}
 
 }  // namespace asynctcp::os
