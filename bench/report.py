@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Turns the benchmark's raw samples into the table, a CSV and a PNG chart.
+
+    report.py SAMPLES_CSV --csv OUT.csv --png OUT.png [--note TEXT]...
+
+SAMPLES_CSV has one row per measurement: round,workload,metric,better,peer,value,errors
+(better is "higher" or "lower"). Per (workload, metric, peer) the table shows the median, min
+and max over the rounds, and for each other peer the ratio of ours to it, oriented so that
+> 1.00 always means ours is better: ours/peer where higher is better, peer/ours where lower is.
+"""
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from collections import OrderedDict
+
+OURS = "asynctcp"
+PEERS = ["asynctcp", "libuv", "asio", "libevent", "epoll"]
+
+
+def load(path):
+    groups = OrderedDict()  # (workload, metric) -> {"better":..., "peers": {peer: [values]}}
+    errors = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            key = (row["workload"], row["metric"])
+            g = groups.setdefault(key, {"better": row["better"], "peers": OrderedDict()})
+            g["peers"].setdefault(row["peer"], []).append(float(row["value"]))
+            ekey = key + (row["peer"],)
+            errors[ekey] = errors.get(ekey, 0) + int(float(row["errors"] or 0))
+    return groups, errors
+
+
+def ratio(better, ours, peer):
+    if ours is None or peer is None or ours <= 0 or peer <= 0:
+        return None
+    return ours / peer if better == "higher" else peer / ours
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def summarize(groups, errors):
+    rows = []
+    for (workload, metric), g in groups.items():
+        medians = {p: statistics.median(v) for p, v in g["peers"].items()}
+        ours = medians.get(OURS)
+        order = [p for p in PEERS if p in g["peers"]] + [p for p in g["peers"] if p not in PEERS]
+        for peer in order:
+            vals = g["peers"][peer]
+            rows.append({
+                "workload": workload,
+                "metric": metric,
+                "better": g["better"],
+                "peer": peer,
+                "median": medians[peer],
+                "min": min(vals),
+                "max": max(vals),
+                "samples": len(vals),
+                "errors": errors.get((workload, metric, peer), 0),
+                "ratio": None if peer == OURS else ratio(g["better"], ours, medians[peer]),
+            })
+    return rows
+
+
+def print_table(rows, notes):
+    for n in notes:
+        print(n)
+    print("ratio = ours vs that peer: ours/peer where higher is better (^), peer/ours where lower")
+    print("is better (v); so > 1.00 means ours is better, < 1.00 means ours is behind.")
+    header = f"{'workload':<15} {'metric':<17} {'peer':<9} {'median':>11} {'min':>11} {'max':>11} {'n':>2} {'err':>4} {'ratio':>6}"
+    print(header)
+    print("-" * len(header))
+    last = None
+    for r in rows:
+        key = (r["workload"], r["metric"])
+        w, m = (r["workload"], r["metric"] + (" ^" if r["better"] == "higher" else " v")) if key != last else ("", "")
+        last = key
+        rt = "" if r["peer"] == OURS else fmt(r["ratio"])
+        print(f"{w:<15} {m:<17} {r['peer']:<9} {fmt(r['median']):>11} {fmt(r['min']):>11} "
+              f"{fmt(r['max']):>11} {r['samples']:>2} {r['errors']:>4} {rt:>6}")
+
+
+def write_csv(rows, path):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["workload", "metric", "better", "peer", "median", "min", "max", "samples",
+                    "errors", "ours_vs_peer"])
+        for r in rows:
+            w.writerow([r["workload"], r["metric"], r["better"], r["peer"], f"{r['median']:.6g}",
+                        f"{r['min']:.6g}", f"{r['max']:.6g}", r["samples"], r["errors"],
+                        "" if r["ratio"] is None else f"{r['ratio']:.4f}"])
+
+
+def draw_chart(rows, path, title):
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        print("report: gnuplot not found, no chart", file=sys.stderr)
+        return
+    others = [p for p in PEERS if p != OURS and any(r["peer"] == p for r in rows)]
+    series = OrderedDict()
+    for r in rows:
+        if r["peer"] != OURS:
+            series.setdefault(f"{r['workload']} {r['metric']}", {})[r["peer"]] = r["ratio"]
+    if not series or not others:
+        return
+    data = path + ".dat"
+    with open(data, "w") as f:
+        for label, ratios in series.items():
+            vals = ["?" if ratios.get(p) is None else f"{ratios[p]:.4f}" for p in others]
+            f.write(f'"{label}" ' + " ".join(vals) + "\n")
+    plots = ", ".join(
+        f"'{data}' using {i + 2}:xtic(1) title '{p}'" if i == 0 else f"'' using {i + 2} title '{p}'"
+        for i, p in enumerate(others))
+    script = f"""
+set terminal pngcairo noenhanced size 1500,750 font "sans,10"
+set output '{path}'
+set title "{title}"
+set datafile missing '?'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set logscale y 2
+set ylabel "ours vs peer (log scale; > 1 = ours better)"
+set xtics rotate by -40 scale 0 font ",9"
+set grid ytics
+set key outside right top vertical
+set bmargin 9
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2 lc rgb "black" front
+plot {plots}
+"""
+    res = subprocess.run([gnuplot], input=script, text=True, capture_output=True)
+    if res.returncode != 0:
+        print("report: gnuplot failed: " + res.stderr.strip(), file=sys.stderr)
+    os.remove(data)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("samples")
+    ap.add_argument("--csv", required=True)
+    ap.add_argument("--png", required=True)
+    ap.add_argument("--note", action="append", default=[])
+    args = ap.parse_args()
+    groups, errors = load(args.samples)
+    if not groups:
+        print("report: no samples", file=sys.stderr)
+        return 1
+    rows = summarize(groups, errors)
+    print_table(rows, args.note)
+    write_csv(rows, args.csv)
+    draw_chart(rows, args.png, "AsyncTCP vs peers: ratio of medians, same run, interleaved")
+    print(f"\nwrote {args.csv} and {args.png}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+// asynctcp_echo: ours, written the way ESP32 AsyncTCP code is: onData writes what space()
+// allows; what does not fit is kept and the read is held back with ackLater(), so the library
+// stops reading and the kernel window closes on the sender; onAck writes the rest and then
+// ack()s, which resumes reading. At most one read's worth is ever buffered per connection.
+#include <AsyncTCP.h>
+
+#include <cstdio>
+#include <string>
+
+#include "support/server_process.h"
+
+namespace {
+
+struct EchoConnection {
+  std::string pending;  // received, not yet taken by write()
+  size_t held = 0;      // received bytes whose ack waits for pending to drain
+};
+
+void onData(void *arg, AsyncClient *client, void *data, size_t len) {
+  auto *conn = static_cast<EchoConnection *>(arg);
+  const char *bytes = static_cast<const char *>(data);
+  if (conn->pending.empty()) {
+    size_t took = client->write(bytes, len);  // takes at most space()
+    if (took == len)
+      return;  // the library acknowledges the read as usual
+    conn->pending.assign(bytes + took, len - took);
+  } else {
+    conn->pending.append(bytes, len);  // keep the order behind what is already waiting
+  }
+  client->ackLater();
+  conn->held += len;
+}
+
+void onAck(void *arg, AsyncClient *client, size_t, uint32_t) {
+  auto *conn = static_cast<EchoConnection *>(arg);
+  if (conn->pending.empty())
+    return;
+  size_t took = client->write(conn->pending.data(), conn->pending.size());
+  conn->pending.erase(0, took);
+  if (!conn->pending.empty())
+    return;
+  client->ack(conn->held);
+  conn->held = 0;
+}
+
+void onClient(void *, AsyncClient *client) {
+  auto *conn = new EchoConnection;
+  client->onData(onData, conn);
+  client->onAck(onAck, conn);
+  client->onDisconnect(
+      [](void *arg, AsyncClient *c) {
+        delete static_cast<EchoConnection *>(arg);
+        delete c;
+      },
+      conn);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  bench::ServerArgs args = bench::parseServerArgs(argc, argv);
+  bench::startServerProcess(args);  // before the library starts its service thread
+  AsyncServer server(IPAddress(127, 0, 0, 1), args.port);
+  server.setNoDelay(true);
+  server.onClient(onClient, nullptr);
+  server.begin();
+  if (server.status() != LISTEN) {
+    std::fprintf(stderr, "asynctcp_echo: cannot listen (errno %d)\n", server.lastErrno());
+    return 1;
+  }
+  bench::announcePort(server.port());
+  bench::waitForever();
+}
