@@ -26,6 +26,15 @@ constexpr uint64_t kLingerMs = 10000;  // a closed connection's time to flush
 constexpr size_t kMinChunk = 4096;
 constexpr int kMaxIov = 64;
 
+// The fault injector's EAGAIN or short write has no kernel edge behind it (the
+// socket is still ready): retry from the loop, as the kernel's wake-up would.
+bool injectedStall(Conn *c) {
+  if (!fault::lastCallInjected())
+    return false;
+  markReady(c);
+  return true;
+}
+
 // Ends the socket itself. The Conn stays allocated until the batch is over.
 void destroy(Conn *c, bool reset) {
   if (c->dead)
@@ -94,7 +103,8 @@ int flush(Conn *c) {
       if (errno == EINTR)
         continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        c->writable = false;
+        if (!injectedStall(c))
+          c->writable = false;
         return 0;
       }
       return errno;
@@ -130,14 +140,39 @@ void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
   c->queued += n;
 }
 
-// The core let go: flush what was accepted, then FIN; linger to read out what
+// Reads and drops what the peer sends. Returns false once the socket is done
+// (EOF seen, or an error); while flushing, the peer may be blocked writing until
+// we read, so this runs before every flush, as lwIP's tcp_recv_null does.
+bool discardInput(Conn *c) {
+  while (c->readable && !c->peerFin) {
+    ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    if (n > 0)
+      continue;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!injectedStall(c))
+        c->readable = false;
+      return true;
+    }
+    if (n < 0)
+      return false;  // reset: nothing more can be delivered
+    c->peerFin = true;
+  }
+  return true;
+}
+
+// The core let go: flush what was accepted, then FIN; meanwhile read out what
 // the peer still sends, because close() with unread data would send a RST.
 void progressClose(Conn *c) {
   if (c->dead)
     return;
+  if (!discardInput(c)) {
+    destroy(c, true);
+    return;
+  }
   if (c->queued) {
-    int err = flush(c);
-    if (err) {
+    if (flush(c) != 0) {
       destroy(c, true);
       return;
     }
@@ -153,20 +188,8 @@ void progressClose(Conn *c) {
     ::shutdown(c->fd, SHUT_WR);
     c->finSent = true;
   }
-  // Discard what the peer sends until its FIN.
-  for (;;) {
-    ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
-    if (n > 0)
-      continue;
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      c->readable = false;
-      return;
-    }
-    destroy(c, false);  // EOF or error: done
-    return;
-  }
+  if (c->peerFin)
+    destroy(c, false);  // both directions done
 }
 
 void readSome(Conn *c) {
@@ -195,7 +218,8 @@ void readSome(Conn *c) {
     if (errno == EINTR)
       continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      c->readable = false;
+      if (!injectedStall(c))
+        c->readable = false;
       return;
     }
     fail(c, errno);
@@ -219,6 +243,18 @@ void finishConnect(Conn *c) {
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   }
   events::connected(c->owner);
+}
+
+// A reset must not wait for ack() while reading is held back. Returns true if
+// the socket had an error (and the connection has failed).
+bool reportError(Conn *c) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (!err)
+    return false;
+  fail(c, err);
+  return true;
 }
 
 // Work on a live, owned connection.
@@ -256,22 +292,18 @@ void connHandleEvents(Conn *c, uint32_t ev) {
     finishConnect(c);
     if (c->dead || !c->owner)
       return;
-  } else if ((ev & EPOLLERR) && !c->reading) {
-    // A reset must not wait for ack(). While reading, recv() reports it after
-    // the data that came before it.
-    int err = 0;
-    socklen_t len = sizeof(err);
-    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err) {
-      fail(c, err);
-      return;
-    }
+  } else if ((ev & EPOLLERR) && !c->reading && reportError(c)) {
+    return;
   }
-  if (c->inAckWatch)
+  if (c->inAckWatch && ackProbeDue(c))
     connProbeAcks(c);  // acks often ride on the peer's data
   if (c->dead || !c->owner)
     return;
   service(c);
+  // Reading may have stopped in this very pass (ackLater() filled the window)
+  // with the reset queued behind the data: the edge is spent, so report it now.
+  if ((ev & EPOLLERR) && !c->dead && c->owner && !c->reading)
+    reportError(c);
 }
 
 void connProcessReady(Conn *c) {
@@ -409,10 +441,12 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
       c->written += sent;
       if (c->promptAcks)
         watchAcks(c);
+      if (sent < n && !injectedStall(c))
+        c->writable = false;  // the kernel took what it had room for
     } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       connDeferFailure(c, errno);  // reported from the loop, not inside write()
       return 0;
-    } else if (w < 0 && errno != EINTR) {
+    } else if (w < 0 && errno != EINTR && !injectedStall(c)) {
       c->writable = false;
     }
   }

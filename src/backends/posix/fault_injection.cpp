@@ -18,6 +18,12 @@ std::atomic<size_t> g_sendCap{0};
 std::atomic<int> g_sendCapCount{0};
 }  // namespace
 
+namespace {
+thread_local bool t_lastInjected = false;
+}
+
+bool lastCallInjected() { return t_lastInjected; }
+
 namespace detail {
 std::atomic<bool> armed{false};
 
@@ -33,6 +39,7 @@ bool take(Call call, int *err) {
     return false;
   *err = r.err.load();
   r.hits.fetch_add(1);
+  t_lastInjected = true;
   return true;
 }
 
@@ -42,6 +49,7 @@ size_t sendCap(size_t want) {
   if (g_sendCapCount.fetch_sub(1) <= 0)
     return want;
   g_rules[kSend].hits.fetch_add(1);
+  t_lastInjected = true;
   return std::min(want, g_sendCap.load());
 }
 }  // namespace detail
@@ -79,6 +87,7 @@ namespace asynctcp::backend::sys {
 
 namespace {
 bool fails(fault::Call call) {
+  fault::t_lastInjected = false;
   int err;
   if (!fault::detail::armed.load(std::memory_order_relaxed) || !fault::detail::take(call, &err))
     return false;

@@ -22,6 +22,10 @@ void shortSends(size_t maxBytes, int count);
 void reset();
 uint64_t injected(Call call);  // faults injected so far (short sends count as kSend)
 
+// True when the last system call through asynctcp::backend::sys was cut short or
+// failed by the injector (so no kernel wake-up stands behind its EAGAIN).
+bool lastCallInjected();
+
 namespace detail {
 extern std::atomic<bool> armed;
 bool take(Call call, int *err);

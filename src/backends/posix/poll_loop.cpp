@@ -19,8 +19,6 @@ namespace {
 Loop &g_loop = *new Loop();
 constexpr int kMaxEvents = 256;
 constexpr size_t kReadBufSize = 64 * 1024;
-constexpr uint32_t kAckProbeMinUs = 1000;
-constexpr uint32_t kAckProbeMaxUs = 32000;
 
 void drainWaker() {
   uint64_t v;
@@ -28,43 +26,12 @@ void drainWaker() {
   }
 }
 
-// Ask every connection with unacknowledged bytes how far the peer has acked.
-// Linux signals no event for an ack unless the send buffer was full, so this is
-// polled: right after writes, on every event of the connection, and on a timer
-// that backs off while nothing moves (bounding both onAck delay and CPU).
-void probeAcks(uint64_t nowUs) {
-  Loop &L = g_loop;
-  if (L.ackWatch.empty() || nowUs < L.nextAckProbeUs)
-    return;
-  std::vector<Conn *> list;
-  list.swap(L.ackWatch);
-  L.nextAckProbeUs = UINT64_MAX;  // a write during onAck sets it to 0
-  bool progress = false;
-  for (Conn *c : list)
-    c->inAckWatch = false;
-  for (Conn *c : list) {
-    if (c->dead || !c->owner)
-      continue;
-    uint64_t before = c->acked;
-    connProbeAcks(c);  // may run onAck, which may write (re-watch) or close
-    progress |= c->acked != before;
-    if (!c->dead && c->owner && c->written > c->acked && !c->inAckWatch) {
-      c->inAckWatch = true;
-      L.ackWatch.push_back(c);
-    }
-  }
-  if (progress)
-    L.ackProbeDelayUs = kAckProbeMinUs;
-  else
-    L.ackProbeDelayUs =
-        std::min<uint32_t>(std::max(L.ackProbeDelayUs * 2, kAckProbeMinUs), kAckProbeMaxUs);
-  if (L.nextAckProbeUs == UINT64_MAX)
-    L.nextAckProbeUs = os::nowUs() + L.ackProbeDelayUs;
-}
-
-int64_t loopTimeoutMs() {
+// Microseconds until the loop has work of its own, -1 for none.
+int64_t loopTimeoutUs() {
   Loop &L = g_loop;
   int64_t t = events::nextTimeoutMs();
+  if (t > 0)
+    t *= 1000;
   auto lower = [&t](int64_t v) {
     if (v < 0)
       v = 0;
@@ -73,18 +40,32 @@ int64_t loopTimeoutMs() {
   };
   if (!L.ready.empty())
     lower(0);
-  if (!L.ackWatch.empty()) {
-    uint64_t now = os::nowUs();
-    lower(L.nextAckProbeUs <= now ? 0 : int64_t((L.nextAckProbeUs - now + 999) / 1000));
-  }
+  int64_t a = ackProbeTimeoutUs(os::nowUs());
+  if (a >= 0)
+    lower(a);
   if (!L.lingering.empty())
-    lower(100);
+    lower(100000);
   if (!L.pausedListeners.empty())
-    lower(20);
+    lower(20000);
   int64_t d = dnsTimeoutMs();  // 0 when results wait for delivery
   if (d >= 0)
-    lower(d);
+    lower(d * 1000);
   return t;
+}
+
+// epoll_pwait2 takes the microsecond timeouts of the ack probe; kernels before
+// 5.11 lack it, and then milliseconds (rounded up) have to do.
+int waitEvents(int epfd, epoll_event *evs, int max, int64_t timeoutUs) {
+  static bool havePwait2 = true;
+  if (havePwait2 && timeoutUs >= 0) {
+    timespec ts{time_t(timeoutUs / 1000000), long(timeoutUs % 1000000) * 1000};
+    int n = epoll_pwait2(epfd, evs, max, &ts, nullptr);
+    if (n >= 0 || errno != ENOSYS)
+      return n;
+    havePwait2 = false;
+  }
+  int64_t ms = timeoutUs < 0 ? -1 : (timeoutUs + 999) / 1000;
+  return epoll_wait(epfd, evs, max, ms > INT32_MAX ? INT32_MAX : int(ms));
 }
 
 void dispatch(epoll_event &ev) {
@@ -190,10 +171,10 @@ void run() {
   Loop &L = g_loop;
   epoll_event evs[kMaxEvents];
   for (;;) {
-    int64_t t = loopTimeoutMs();
-    int n = epoll_wait(L.epfd, evs, kMaxEvents, t > INT32_MAX ? INT32_MAX : int(t));
+    int n = waitEvents(L.epfd, evs, kMaxEvents, loopTimeoutUs());
     if (n < 0 && errno != EINTR)
       std::abort();  // the epoll fd itself is broken
+    L.nowUs = os::nowUs();
     for (int i = 0; i < n; ++i)
       dispatch(evs[i]);
     runReady();
@@ -225,15 +206,5 @@ void markReady(Conn *c) {
   g_loop.ready.push_back(c);
 }
 
-void watchAcks(Conn *c) {
-  Loop &L = g_loop;
-  if (!c->inAckWatch) {
-    c->inAckWatch = true;
-    L.ackWatch.push_back(c);
-  }
-  // Fresh bytes in flight: look at the end of this iteration (loopback often acks at once).
-  L.nextAckProbeUs = 0;
-  L.ackProbeDelayUs = kAckProbeMinUs;
-}
 
 }  // namespace asynctcp::backend

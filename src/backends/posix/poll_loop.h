@@ -36,6 +36,8 @@ struct Conn : Pollable {
   bool reading = true;  // false while the core holds the receive side back
   bool inReadyList = false;
   bool inAckWatch = false;
+  uint32_t probeDelayUs = 0;  // ack probe back-off while the writer waits on acks
+  uint64_t nextProbeUs = 0;   // when the ack probe looks at this connection next
   bool closing = false;  // graceful close in progress, core detached
   bool finSent = false;
   bool peerFin = false;  // read returned 0
@@ -71,8 +73,8 @@ struct Loop {
   std::vector<Conn *> graveyard;  // freed after the current batch of events
   std::vector<Listener *> closedListeners;
   std::vector<Listener *> pausedListeners;
-  uint64_t nextAckProbeUs = 0;
-  uint32_t ackProbeDelayUs = 0;
+  uint64_t nextAckProbeUs = UINT64_MAX;  // earliest nextProbeUs in ackWatch
+  uint64_t nowUs = 0;                    // taken once per pass, after epoll_wait
   uint8_t *readBuf = nullptr;
 };
 
@@ -82,7 +84,12 @@ Loop &loop();
 bool pollAdd(Pollable *p, uint32_t events);
 void pollDel(Pollable *p);
 void markReady(Conn *c);
-void watchAcks(Conn *c);
+
+// ack_probe.cpp
+void watchAcks(Conn *c);  // after a write: learn the peer's acks for it
+bool ackProbeDue(Conn *c);  // on an event of the connection: worth a look now?
+void probeAcks(uint64_t nowUs);
+int64_t ackProbeTimeoutUs(uint64_t nowUs);
 
 // conn.cpp
 void connHandleEvents(Conn *c, uint32_t events);

@@ -1,0 +1,91 @@
+// Learning what the peer acknowledged, for onAck and space(). Linux raises no
+// event when an ack arrives for a send queue that was not full, so we ask
+// (SIOCOUTQ) and must bound both the delay this adds to onAck and the CPU:
+// - under pressure (half the send budget or more in flight) the writer is
+//   waiting on acks: look at the end of this pass, then after 50 us, backing
+//   off to 32 ms while nothing moves;
+// - otherwise acks only feed onAck: look at most every 2 ms per connection, so
+//   a stream of small messages costs one ioctl and one onAck per 2 ms, not one
+//   per message.
+#include <algorithm>
+
+#include "backends/posix/poll_loop.h"
+#include "os/os.h"
+
+namespace asynctcp::backend {
+
+namespace {
+constexpr uint32_t kFastMinUs = 50;
+constexpr uint32_t kFastMaxUs = 32000;
+constexpr uint32_t kRelaxedUs = 2000;
+
+bool underPressure(Conn *c) { return inFlight(c) * 2 >= c->budget; }
+
+void schedule(Conn *c, uint64_t atUs) {
+  c->nextProbeUs = atUs;
+  Loop &L = loop();
+  if (atUs < L.nextAckProbeUs)
+    L.nextAckProbeUs = atUs;
+}
+
+void enlist(Conn *c) {
+  if (c->inAckWatch)
+    return;
+  c->inAckWatch = true;
+  loop().ackWatch.push_back(c);
+}
+}  // namespace
+
+void watchAcks(Conn *c) {
+  bool wasWatched = c->inAckWatch;
+  enlist(c);
+  if (underPressure(c)) {
+    c->probeDelayUs = kFastMinUs;
+    schedule(c, 0);  // at the end of this pass: on loopback the ack is often there already
+  } else if (!wasWatched || c->nextProbeUs == 0) {
+    schedule(c, loop().nowUs + kRelaxedUs);
+  }
+}
+
+bool ackProbeDue(Conn *c) { return underPressure(c) || loop().nowUs >= c->nextProbeUs; }
+
+void probeAcks(uint64_t nowUs) {
+  Loop &L = loop();
+  if (L.ackWatch.empty() || nowUs < L.nextAckProbeUs)
+    return;
+  std::vector<Conn *> list;
+  list.swap(L.ackWatch);
+  L.nextAckProbeUs = UINT64_MAX;
+  for (Conn *c : list)
+    c->inAckWatch = false;
+  for (Conn *c : list) {
+    if (c->dead || !c->owner)
+      continue;
+    if (nowUs < c->nextProbeUs) {
+      enlist(c);
+      schedule(c, c->nextProbeUs);
+      continue;
+    }
+    bool pressure = underPressure(c);
+    uint64_t before = c->acked;
+    connProbeAcks(c);  // may run onAck, which may write (and so re-watch) or close
+    if (c->dead || !c->owner || c->written == c->acked || c->inAckWatch)
+      continue;  // done, gone, or already rescheduled by a write in onAck
+    enlist(c);
+    if (pressure) {
+      c->probeDelayUs = c->acked != before ? kFastMinUs : std::min(c->probeDelayUs * 2, kFastMaxUs);
+      schedule(c, nowUs + std::max(c->probeDelayUs, kFastMinUs));
+    } else {
+      schedule(c, nowUs + kRelaxedUs);
+    }
+  }
+}
+
+int64_t ackProbeTimeoutUs(uint64_t nowUs) {
+  Loop &L = loop();
+  if (L.ackWatch.empty())
+    return -1;
+  return L.nextAckProbeUs <= nowUs ? 0 : int64_t(L.nextAckProbeUs - nowUs);
+}
+
+}  // namespace asynctcp::backend
