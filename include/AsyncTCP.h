@@ -148,6 +148,10 @@ public:
   uint32_t getConnectTimeout();
   void setPollInterval(uint32_t ms);  // onPoll cadence while connected
   uint32_t getPollInterval();
+  // The send budget that space() counts against (posix; lwIP's is TCP_SND_BUF). Bulk
+  // transfers on Linux want more than the ESP32-sized default, e.g. 1 MiB.
+  void setSendBuffer(size_t bytes);
+  size_t getSendBuffer();
   int lastErrno();  // the OS error behind the last onError, 0 if none
 
   // Unused by this library; kept because ESP32 code links clients through them.

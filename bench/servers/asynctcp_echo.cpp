@@ -45,6 +45,9 @@ void onAck(void *arg, AsyncClient *client, size_t, uint32_t) {
 
 void onClient(void *, AsyncClient *client) {
   auto *conn = new EchoConnection;
+  // A bulk echo wants more in flight than the ESP32-sized 64 KiB default budget, as any
+  // Linux program would size its socket buffers (the peers here get the kernel's autotuning).
+  client->setSendBuffer(1024 * 1024);
   client->onData(onData, conn);
   client->onAck(onAck, conn);
   client->onDisconnect(

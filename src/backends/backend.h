@@ -53,6 +53,7 @@ void setOwner(Conn *c, ClientImpl *owner);  // for accepted connections
 // Send side. space() is the free room in the send budget: bytes queued here or
 // sent and not yet acknowledged by the peer count against it.
 size_t space(Conn *c);
+void setSendBudget(Conn *c, size_t bytes);  // stacks with a fixed send buffer ignore it
 size_t inFlight(Conn *c);  // queued + sent-but-unacknowledged bytes, as last learned
 // Whether the core needs acked() events as they happen (the user set onAck). Without
 // them a stack may learn acks lazily, when space() or refreshAcks() asks.

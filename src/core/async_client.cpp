@@ -143,6 +143,20 @@ uint32_t AsyncClient::getPollInterval() {
   return svc().get([&] { return _impl->pollIntervalMs; });
 }
 
+void AsyncClient::setSendBuffer(size_t bytes) {
+  if (!bytes)
+    return;
+  svc().call([&] {
+    _impl->sendBuffer = bytes;
+    if (_impl->conn && _impl->state == ESTABLISHED)
+      asynctcp::backend::setSendBudget(_impl->conn, bytes);
+  });
+}
+
+size_t AsyncClient::getSendBuffer() {
+  return svc().get([&] { return _impl->sendBuffer; });
+}
+
 int AsyncClient::lastErrno() {
   return svc().get([&] { return _impl->lastErrno; });
 }

@@ -96,6 +96,7 @@ void ClientImpl::onConnected() {
   if (noDelay)
     backend::setNoDelay(conn, true);
   backend::setAckEvents(conn, bool(h.ack));
+  backend::setSendBudget(conn, sendBuffer);
   cacheAddresses();
   uint64_t now = os::nowMs();
   lastRxAt = now;

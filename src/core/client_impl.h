@@ -36,6 +36,7 @@ struct ClientImpl {
   uint32_t rxTimeoutS = 0;
   uint32_t connectTimeoutMs = CONFIG_ASYNC_TCP_CONNECT_TIMEOUT_MS;
   uint32_t pollIntervalMs = CONFIG_ASYNC_TCP_POLL_INTERVAL_MS;
+  size_t sendBuffer = CONFIG_ASYNC_TCP_SEND_BUFFER;
   bool noDelay = false;
 
   // Timestamps (ms), reset on every connect so a reused client never sees stale ones.

@@ -2,6 +2,8 @@
 // thread and only record into the mailbox; everything else runs on the service
 // thread and calls lwIP under the core lock.
 #include <algorithm>
+#include <cstdio>
+#include <chrono>
 
 #include "backends/lwip/mailbox.h"
 #include "backends/lwip/ip_convert.h"
@@ -25,7 +27,7 @@ err_t s_recv(void *arg, struct tcp_pcb *, struct pbuf *p, err_t err) {
     post(c);
     return ERR_OK;
   }
-  if (err != ERR_OK || !rxBudgetTake()) return ERR_MEM;  // lwIP keeps it and redelivers
+  if (err != ERR_OK || !rxBudgetTake()) { static int dbg; if (++dbg % 100 == 1) fprintf(stderr, "REFUSED %d\n", dbg); return ERR_MEM; }  // DEBUG
   {
     os::LockGuard g(mailLock());
     if (c->rx)
@@ -138,6 +140,11 @@ void deliver(Conn *c) {
   }
   if (t.connected) events::connected(c->owner);
   if (t.rx) {
+    { static uint64_t bytes, pbufs, calls, sent, sentCalls; static auto last = std::chrono::steady_clock::now();
+      for (pbuf *q = t.rx; q; q = q->next) { bytes += q->len; pbufs++; } calls++;
+      sent += t.sent; sentCalls += t.sent ? 1 : 0;
+      auto now = std::chrono::steady_clock::now();
+      if (now - last > std::chrono::seconds(1)) { last = now; fprintf(stderr, "DBG bytes %lu pbufs %lu calls %lu avg %lu sentCalls %lu\n", bytes, pbufs, calls, pbufs ? bytes / pbufs : 0, sentCalls); bytes = pbufs = calls = sent = sentCalls = 0; } }
     if (alive(c))
       events::receivedPackets(c->owner, t.rx);
     else
@@ -181,6 +188,7 @@ void setOwner(Conn *c, ClientImpl *owner) { c->owner = owner; }
 
 size_t inFlight(Conn *c) { return size_t(c->added - c->acked); }
 
+void setSendBudget(Conn *, size_t) {}  // lwIP's is TCP_SND_BUF, fixed when lwIP is built
 void setAckEvents(Conn *, bool) {}                // lwIP's sent callback is always prompt
 bool refreshAcks(Conn *) { return false; }
 

@@ -2,8 +2,9 @@
 // event when an ack arrives for a send queue that was not full, so we ask
 // (SIOCOUTQ) and must bound both the delay this adds to onAck and the CPU:
 // - under pressure (half the send budget or more in flight) the writer is
-//   waiting on acks: look at the end of this pass, then after 50 us, backing
-//   off to 32 ms while nothing moves;
+//   waiting on acks: look at the end of this pass, then every 25 us for 2 ms
+//   (a loopback or LAN ack arrives within that), then backing off to 32 ms
+//   while nothing moves;
 // - otherwise acks only feed onAck: look at most every 2 ms per connection, so
 //   a stream of small messages costs one ioctl and one onAck per 2 ms, not one
 //   per message.
@@ -15,7 +16,8 @@
 namespace asynctcp::backend {
 
 namespace {
-constexpr uint32_t kFastMinUs = 50;
+constexpr uint32_t kFastMinUs = 25;
+constexpr uint32_t kFastSteadyUs = 2000;  // probe at kFastMinUs this long before backing off
 constexpr uint32_t kFastMaxUs = 32000;
 constexpr uint32_t kRelaxedUs = 2000;
 
@@ -41,6 +43,7 @@ void watchAcks(Conn *c) {
   enlist(c);
   if (underPressure(c)) {
     c->probeDelayUs = kFastMinUs;
+    c->waitingSinceUs = loop().nowUs;
     schedule(c, 0);  // at the end of this pass: on loopback the ack is often there already
   } else if (!wasWatched || c->nextProbeUs == 0) {
     schedule(c, loop().nowUs + kRelaxedUs);
@@ -73,8 +76,13 @@ void probeAcks(uint64_t nowUs) {
       continue;  // done, gone, or already rescheduled by a write in onAck
     enlist(c);
     if (pressure) {
-      c->probeDelayUs = c->acked != before ? kFastMinUs : std::min(c->probeDelayUs * 2, kFastMaxUs);
-      schedule(c, nowUs + std::max(c->probeDelayUs, kFastMinUs));
+      if (c->acked != before)
+        c->waitingSinceUs = nowUs;
+      uint32_t delay = nowUs - c->waitingSinceUs < kFastSteadyUs
+                           ? kFastMinUs
+                           : std::min(std::max(c->probeDelayUs * 2, kFastMinUs), kFastMaxUs);
+      c->probeDelayUs = delay;
+      schedule(c, nowUs + delay);
     } else {
       schedule(c, nowUs + kRelaxedUs);
     }

@@ -413,6 +413,8 @@ size_t space(Conn *c) {
   return room(c);
 }
 
+void setSendBudget(Conn *c, size_t bytes) { c->budget = bytes; }
+
 void setAckEvents(Conn *c, bool on) {
   if (on && !c->promptAcks && c->written > c->acked && c->owner) {
     c->promptAcks = true;

@@ -38,6 +38,7 @@ struct Conn : Pollable {
   bool inAckWatch = false;
   uint32_t probeDelayUs = 0;  // ack probe back-off while the writer waits on acks
   uint64_t nextProbeUs = 0;   // when the ack probe looks at this connection next
+  uint64_t waitingSinceUs = 0;  // last ack progress while under send pressure
   bool closing = false;  // graceful close in progress, core detached
   bool finSent = false;
   bool peerFin = false;  // read returned 0
