@@ -211,8 +211,10 @@ void readSome(Conn *c) {
     }
     if (n == 0) {
       c->readable = false;
-      c->peerFin = true;
-      events::finReceived(c->owner);
+      if (!c->peerFin) {  // later reads keep returning 0: one FIN is one event
+        c->peerFin = true;
+        events::finReceived(c->owner);
+      }
       return;
     }
     if (errno == EINTR)
@@ -300,9 +302,9 @@ void connHandleEvents(Conn *c, uint32_t ev) {
   if (c->dead || !c->owner)
     return;
   service(c);
-  // Reading may have stopped in this very pass (ackLater() filled the window)
-  // with the reset queued behind the data: the edge is spent, so report it now.
-  if ((ev & EPOLLERR) && !c->dead && c->owner && !c->reading)
+  // The edge is spent: a reset queued behind data that ackLater() now holds, or
+  // one after the peer's FIN (recv() then only ever returns 0), is reported here.
+  if ((ev & EPOLLERR) && !c->dead && c->owner)
     reportError(c);
 }
 
