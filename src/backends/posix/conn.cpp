@@ -180,9 +180,13 @@ void progressClose(Conn *c) {
       return;  // wait for EPOLLOUT
   }
   if (!c->finSent) {
-    int unread = 0;
-    if (c->peerFin || (ioctl(c->fd, FIONREAD, &unread) == 0 && unread == 0)) {
-      destroy(c, false);  // the kernel sends what it holds, then FIN
+    // close() is safe only when nothing can turn it into a RST that drops our
+    // last bytes: nothing unread, and nothing unacknowledged (data the peer sends
+    // later to a closed socket is answered with a RST, which discards unsent data).
+    int unread = 0, unacked = 0;
+    if (c->peerFin || (ioctl(c->fd, FIONREAD, &unread) == 0 && unread == 0 &&
+                       ioctl(c->fd, SIOCOUTQ, &unacked) == 0 && unacked == 0)) {
+      destroy(c, false);
       return;
     }
     ::shutdown(c->fd, SHUT_WR);
