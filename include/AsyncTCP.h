@@ -69,7 +69,8 @@ struct ClientImpl;
 struct ServerImpl;
 
 // Replace the DNS servers used by connect(host, port), e.g. "127.0.0.1:5353,[::1]:53".
-// By default the system's resolver configuration is used. Returns false on a bad list.
+// By default the system's resolver configuration is used. Returns false on a bad list, and
+// while lookups are in flight (c-ares cannot switch then): call it before connecting.
 bool setDnsServers(const char *csv);
 }  // namespace asynctcp
 

@@ -44,6 +44,8 @@ constexpr uint64_t kPauseMs = 100;
 // that cannot accept would otherwise spin the loop at 100% CPU.
 void refuseOne(Listener *l) {
   Loop &L = loop();
+  if (L.spareFd < 0)  // lost when an earlier reopen raced another thread for the fd
+    L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (L.spareFd >= 0) {
     ::close(L.spareFd);
     int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
