@@ -132,7 +132,11 @@ struct BudgetFiller {
 void expectPingerHealthy(const Pinger &pinger, const char *what) {
   EXPECT_GT(pinger.rounds(), 5u) << what << ": " << pinger.describe();
   EXPECT_EQ(pinger.failures(), 0) << what << ": " << pinger.describe();
-  EXPECT_LT(pinger.maxRtt(), latencyBound()) << what << ": " << pinger.describe();
+  // The p99 carries the bound; the worst single round trip gets more room, because a 2-core
+  // machine busy with other work can deschedule the service thread for a while (a real
+  // stall, such as a blocked loop or a linger, lasts seconds and still fails here).
+  EXPECT_LT(pinger.percentileRtt(0.99), latencyBound()) << what << ": " << pinger.describe();
+  EXPECT_LT(pinger.maxRtt(), 5 * latencyBound()) << what << ": " << pinger.describe();
   std::printf("[latency] %s: %s\n", what, pinger.describe().c_str());
 }
 
