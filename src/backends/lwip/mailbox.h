@@ -33,6 +33,7 @@ struct Conn : Mailbox {
   Conn() { kind = Kind::Conn; }
   // Touched under the tcpip core lock (the tcpip thread holds it in callbacks).
   struct tcp_pcb *pcb = nullptr;
+  uint32_t lent = 0;  // receive-window bytes lent to lwIP (conn.cpp, lendWindowByte)
   // Guarded by the mail lock.
   bool connectedPending = false;
   bool finPending = false;
