@@ -89,8 +89,8 @@ TEST(LocalClose, CloseNowEndsConnectionWithOneDisconnect) {
 
 TEST(LocalClose, QueuedDataReachesSlowPeerBeforeFin) {
   // The peer's tiny receive buffer keeps most of the data queued on our side at close() time.
-  RawListener listener("127.0.0.1", 8, 4096, 0);
-  const std::string sent = pattern(CONFIG_ASYNC_TCP_SEND_BUFFER, 43);
+  RawListener listener(peerIp4(), 8, 4096, 0);
+  const std::string sent = pattern(sendBudget(), 43);
   std::atomic<size_t> written{0};
   ClientLog log;
   AsyncClient c;
@@ -100,7 +100,7 @@ TEST(LocalClose, QueuedDataReachesSlowPeerBeforeFin) {
     cl->close();
   };
   log.attach(c, hooks);
-  ASSERT_TRUE(c.connect(loopback4(), listener.port()));
+  ASSERT_TRUE(c.connect(listener.ip(), listener.port()));
   RawSocket peer = listener.accept();
   ASSERT_TRUE(peer.valid());
   ASSERT_TRUE(log.waitConnected());
@@ -115,13 +115,13 @@ TEST(LocalClose, QueuedDataReachesSlowPeerBeforeFin) {
 }
 
 TEST(LocalClose, WriteThenCloseFromMainThreadDeliversEverything) {
-  RawListener listener("127.0.0.1", 8, 4096, 0);
+  RawListener listener(peerIp4(), 8, 4096, 0);
   ClientLog log;
   AsyncClient c;
   log.attach(c);
   RawSocket peer = connectAndAccept(c, log, listener);
   ASSERT_TRUE(peer.valid());
-  const std::string sent = pattern(CONFIG_ASYNC_TCP_SEND_BUFFER, 44);
+  const std::string sent = pattern(sendBudget(), 44);
   EXPECT_EQ(c.write(sent.data(), sent.size()), sent.size());
   c.close();
   std::string got;
@@ -136,7 +136,7 @@ TEST(HalfClose, ReplyQueuedBeforePeerFinIsDeliveredThenEof) {
   const std::string reply = pattern(60 * kKiB, 45);
   std::atomic<int> disconnects{0};
   std::atomic<size_t> written{0};
-  AsyncServer server(loopback4(), 0);
+  AsyncServer server(stackIp4(), 0);
   server.onClient(
       [&](void *, AsyncClient *c) {
         c->onData([&](void *, AsyncClient *cl, void *, size_t) {
@@ -151,7 +151,7 @@ TEST(HalfClose, ReplyQueuedBeforePeerFinIsDeliveredThenEof) {
       nullptr);
   server.begin();
   ASSERT_EQ(server.status(), LISTEN);
-  RawSocket peer = rawConnect("127.0.0.1", server.port(), 4096);
+  RawSocket peer = rawConnect(stackIp4(), server.port(), 4096);
   ASSERT_TRUE(peer.valid());
   std::string got;
   const PeerEnd end = peer.exchange("GET /", true, got, 5000ms);
@@ -166,8 +166,8 @@ TEST(HalfClose, ReplyQueuedBeforePeerFinIsDeliveredThenEof) {
 TEST(HalfClose, PeerShutdownWriteStillGetsFullOneMiBEchoThenEof) {
   // The peer sends 1 MiB and shuts down its write side; the (flow-controlled) echo server
   // answers everything it received, then the connection ends with a FIN.
-  EchoServer echo(loopback4(), true);
-  RawSocket peer = rawConnect("127.0.0.1", echo.port());
+  EchoServer echo(stackIp4(), true);
+  RawSocket peer = rawConnect(stackIp4(), echo.port());
   ASSERT_TRUE(peer.valid());
   const std::string sent = pattern(kMiB, 46);
   std::string got;

@@ -14,12 +14,12 @@ TEST(RefusedConnect, ReportsErrRstThenDisconnect) {
   ClientLog log;
   AsyncClient c;
   log.attach(c);
-  ASSERT_TRUE(c.connect(loopback4(), closed.port()));
+  ASSERT_TRUE(c.connect(peerIp4(), closed.port()));
   ASSERT_TRUE(log.waitDisconnected());
   EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
   EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"error:-14", "disconnect"}));
   EXPECT_EQ(log.connects(), 0);
-  EXPECT_EQ(c.lastErrno(), ECONNREFUSED);
+  EXPECT_EQ(c.lastErrno(), osErrno(ECONNREFUSED));
   EXPECT_EQ(c.state(), CLOSED);
 }
 
@@ -29,7 +29,7 @@ TEST(RefusedConnect, ClientCanConnectAgainAfterwards) {
   ClientLog log;
   AsyncClient c;
   log.attach(c);
-  ASSERT_TRUE(c.connect(loopback4(), closed.port()));
+  ASSERT_TRUE(c.connect(peerIp4(), closed.port()));
   ASSERT_TRUE(log.waitDisconnected());
   log.resetForReconnect();
   ASSERT_TRUE(c.connect(loopback4(), echo.port()));
@@ -49,12 +49,12 @@ TEST(PeerReset, ReportsErrRstThenDisconnect) {
   ASSERT_TRUE(log.waitDisconnected());
   EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
   EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "error:-14", "disconnect"}));
-  EXPECT_EQ(c.lastErrno(), ECONNRESET);
+  EXPECT_EQ(c.lastErrno(), osErrno(ECONNRESET));
   EXPECT_EQ(c.state(), CLOSED);
 }
 
 TEST(PeerReset, WhileClientIsSendingReportsErrRstOnce) {
-  RawListener listener("127.0.0.1", 8, 4096, 0);
+  RawListener listener(peerIp4(), 8, 4096, 0);
   Sender sender(pattern(8 * kMiB, 51));
   ClientLog log;
   AsyncClient c;
@@ -155,8 +155,8 @@ TEST(LocalClose, InsideOnConnectGivesOneDisconnectAndNoData) {
 }
 
 TEST(PeerReset, AcceptedServerClientReportsErrRst) {
-  EchoServer echo;
-  RawSocket peer = rawConnect("127.0.0.1", echo.port());
+  EchoServer echo(stackIp4());
+  RawSocket peer = rawConnect(stackIp4(), echo.port());
   ASSERT_TRUE(peer.valid());
   ASSERT_TRUE(echo.waitAccepted(1));
   ASSERT_TRUE(peer.sendAll("x"));

@@ -28,46 +28,46 @@ TEST(Ipv6, ServerOnLoopbackAcceptsClientAndEchoes) {
 }
 
 TEST(Ipv6, ClientReportsV6Addresses) {
-  RawListener listener("::1");
+  RawListener listener(peerIp6());
   ASSERT_NE(listener.port(), 0);
   ClientLog log;
   AsyncClient c;
   log.attach(c);
-  RawSocket peer = connectAndAccept(c, log, listener, loopback6());
+  RawSocket peer = connectAndAccept(c, log, listener);
   ASSERT_TRUE(peer.valid());
   EXPECT_TRUE(c.remoteIP().isV6());
-  EXPECT_EQ(c.remoteIP(), loopback6());
-  EXPECT_EQ(c.remoteIP6(), loopback6());
-  EXPECT_EQ(c.localIP6(), loopback6());
+  EXPECT_EQ(c.remoteIP(), peerIp6());
+  EXPECT_EQ(c.remoteIP6(), peerIp6());
+  EXPECT_EQ(c.localIP6(), stackIp6());
   EXPECT_EQ(c.remotePort(), listener.port());
   EXPECT_EQ(c.localPort(), peer.remotePort());
   const ip6_addr_t remote = c.getRemoteAddress6();
-  EXPECT_EQ(std::memcmp(remote.addr, in6addr_loopback.s6_addr, 16), 0)
-      << "getRemoteAddress6() is not ::1 in network byte order";
+  EXPECT_EQ(std::memcmp(remote.addr, peerIp6().raw6(), 16), 0)
+      << "getRemoteAddress6() is not " << peerIp6().toString() << " in network byte order";
   const ip6_addr_t local = c.getLocalAddress6();
-  EXPECT_EQ(std::memcmp(local.addr, in6addr_loopback.s6_addr, 16), 0);
+  EXPECT_EQ(std::memcmp(local.addr, stackIp6().raw6(), 16), 0);
 }
 
-TEST(Ipv6, LoopbackServerIsNotReachableOverIpv4) {
-  EchoServer echo(loopback6());
+TEST(Ipv6, ServerOnV6AddressIsNotReachableOverIpv4) {
+  EchoServer echo(stackIp6());
   ASSERT_TRUE(echo.listening());
-  RawSocket v4 = rawConnect("127.0.0.1", echo.port());
+  RawSocket v4 = rawConnect(stackIp4(), echo.port());
   EXPECT_FALSE(v4.valid());
-  RawSocket v6 = rawConnect("::1", echo.port());
+  RawSocket v6 = rawConnect(stackIp6(), echo.port());
   EXPECT_TRUE(v6.valid());
 }
 
 TEST(Ipv6, RefusedConnectReportsErrRst) {
   uint16_t port = 0;
   {
-    RawListener probe("::1");
+    RawListener probe(peerIp6());
     port = probe.port();
   }  // closed again: nothing listens there now
   ASSERT_NE(port, 0);
   ClientLog log;
   AsyncClient c;
   log.attach(c);
-  ASSERT_TRUE(c.connect(loopback6(), port));
+  ASSERT_TRUE(c.connect(peerIp6(), port));
   ASSERT_TRUE(log.waitDisconnected());
   EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"error:-14", "disconnect"}));
 }

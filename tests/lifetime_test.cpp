@@ -84,7 +84,7 @@ TEST(ClientLifetime, DeleteInOnError_NoUseAfterFree) {
     d.destroy(cl);
   };
   d.log.attach(*d.c, hooks);
-  ASSERT_TRUE(d.c->connect(loopback4(), closed.port()));
+  ASSERT_TRUE(d.c->connect(peerIp4(), closed.port()));
   ASSERT_TRUE(d.waitDeleted());
   d.expectNoLateCallbacks();
   EXPECT_EQ(d.log.disconnects(), 0) << "onDisconnect ran for a client deleted in onError";
@@ -98,8 +98,10 @@ TEST(ClientLifetime, DeleteInOnData_NoUseAfterFree) {
   d.log.attach(*d.c, hooks);
   RawSocket peer = connectAndAccept(*d.c, d.log, listener);
   ASSERT_TRUE(peer.valid());
-  // More data keeps arriving after the delete.
-  ASSERT_TRUE(peer.sendAll(pattern(200 * kKiB)));
+  // More data keeps arriving after the delete. Data that reaches a closed connection is
+  // answered with a RST, which may reach the peer while it still sends (on lwIP, whose 64 KiB
+  // window holds back most of the 200 KiB, it does), so the send itself is not checked.
+  (void)peer.sendAll(pattern(200 * kKiB));
   ASSERT_TRUE(d.waitDeleted());
   expectPeerSeesEnd(peer);
   d.expectNoLateCallbacks();
@@ -144,7 +146,7 @@ TEST(ClientLifetime, DeleteInOnConnect_NoUseAfterFree) {
   ClientHooks hooks;
   hooks.onConnect = [&d](AsyncClient *cl) { d.destroy(cl); };
   d.log.attach(*d.c, hooks);
-  ASSERT_TRUE(d.c->connect(loopback4(), listener.port()));
+  ASSERT_TRUE(d.c->connect(listener.ip(), listener.port()));
   RawSocket peer = listener.accept();
   ASSERT_TRUE(peer.valid());
   ASSERT_TRUE(d.waitDeleted());
@@ -172,7 +174,7 @@ TEST(ClientLifetime, DeleteWhileConnecting_NoLaterCallbacks) {
   ClientLog log;
   auto *c = new AsyncClient;
   log.attach(*c);
-  ASSERT_TRUE(c->connect(loopback4(), hang.port()));
+  ASSERT_TRUE(c->connect(peerIp4(), hang.port()));
   delete c;
   log.markDeleted();
   EXPECT_TRUE(staysFalse([&] { return log.lateCallbacks() > 0; }, 200ms));
@@ -206,8 +208,8 @@ TEST(ClientLifetime, AddressesReadableInOnDisconnect) {
   ASSERT_TRUE(log.waitDisconnected());
   std::lock_guard<std::mutex> lock(seen.m);
   ASSERT_TRUE(seen.done);
-  EXPECT_EQ(seen.remote, loopback4());
-  EXPECT_EQ(seen.local, loopback4());
+  EXPECT_EQ(seen.remote, peerIp4());
+  EXPECT_EQ(seen.local, stackIp4());
   EXPECT_EQ(seen.remotePort, listener.port());
   EXPECT_EQ(seen.localPort, localPort);
 }
@@ -215,7 +217,7 @@ TEST(ClientLifetime, AddressesReadableInOnDisconnect) {
 TEST(ServerLifetime, DeleteServerInOnClient_AcceptedClientKeepsWorking) {
   std::atomic<bool> serverDeleted{false};
   std::atomic<int> clientDisconnects{0};
-  auto *server = new AsyncServer(loopback4(), 0);
+  auto *server = new AsyncServer(stackIp4(), 0);
   server->onClient(
       [&, server](void *, AsyncClient *c) {
         c->onData([](void *, AsyncClient *cl, void *data, size_t len) {
@@ -233,14 +235,14 @@ TEST(ServerLifetime, DeleteServerInOnClient_AcceptedClientKeepsWorking) {
   server->begin();
   ASSERT_EQ(server->status(), LISTEN);
   const uint16_t port = server->port();
-  RawSocket peer = rawConnect("127.0.0.1", port);
+  RawSocket peer = rawConnect(stackIp4(), port);
   ASSERT_TRUE(peer.valid());
   ASSERT_TRUE(waitFor([&] { return serverDeleted.load(); }));
   ASSERT_TRUE(peer.sendAll("still here"));
   std::string got;
   EXPECT_TRUE(peer.recvExactly(10, got));
   EXPECT_EQ(got, "still here");
-  RawSocket second = rawConnect("127.0.0.1", port);
+  RawSocket second = rawConnect(stackIp4(), port);
   EXPECT_FALSE(second.valid()) << "the deleted server still accepts";
   peer.close();
   EXPECT_TRUE(waitFor([&] { return clientDisconnects == 1; }));

@@ -5,6 +5,8 @@
 
 #include <poll.h>
 
+#include <cstdint>
+#include <thread>
 #include <vector>
 
 using namespace tst;
@@ -121,6 +123,73 @@ TEST(OnPacket, HeldPbufsStayValidUntilAckPacketFromAnotherThread) {
   EXPECT_TRUE(c.connected());
 }
 
+TEST(OnPacket, LwipHandsOverItsOwnSegmentPbufs) {
+  if (!kLwip)
+    GTEST_SKIP() << "lwIP only: posix builds its pbufs from the bytes it read from the socket";
+  RawListener listener;
+  PacketLog packets;
+  int oversized = 0, chained = 0;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  c.onPacket([&](void *, AsyncClient *, pbuf *pb) {
+    std::lock_guard<std::mutex> lock(packets.m);
+    // One pbuf per call, as ESP32 delivers them, each holding one TCP segment's payload: no
+    // larger than the MSS of the 1500-byte TAP link.
+    if (pb->next != nullptr || pb->tot_len != pb->len || pb->ref != 1)
+      chained++;
+    if (pb->len > 1460)
+      oversized++;
+    packets.held.push_back(pb);
+    packets.heldBytes += pb->len;
+  });
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  const std::string sent = pattern(32 * kKiB, 14);
+  ASSERT_TRUE(peer.sendAll(sent));
+  ASSERT_TRUE(waitFor([&] {
+    std::lock_guard<std::mutex> lock(packets.m);
+    return packets.heldBytes >= sent.size();
+  }));
+  std::vector<pbuf *> held;
+  {
+    std::lock_guard<std::mutex> lock(packets.m);
+    held = packets.held;
+    for (pbuf *pb : held)
+      packets.collect(pb);
+    EXPECT_TRUE(packets.bytes == sent);
+    EXPECT_GT(held.size(), sent.size() / 1460 - 1) << "packets were merged, not lwIP's segments";
+    EXPECT_EQ(chained, 0);
+    EXPECT_EQ(oversized, 0);
+  }
+#if defined(ASYNCTCP_BACKEND_LWIP)
+  // They are lwIP's own: a reference taken with pbuf_ref() keeps one alive past ackPacket().
+  pbuf *kept = held.front();
+  pbuf_ref(kept);
+  for (pbuf *pb : held)
+    c.ackPacket(pb);
+  EXPECT_TRUE(std::string(static_cast<const char *>(kept->payload), kept->len) ==
+              sent.substr(0, kept->len));
+  pbuf_free(kept);
+#endif
+  // Every byte was handed back, so the whole window is open again: 60 KiB more arrive although
+  // 32 KiB of the 64 KiB window were held before.
+  const std::string more = pattern(60 * kKiB, 15);
+  ASSERT_TRUE(peer.sendAll(more));
+  EXPECT_TRUE(waitFor([&] {
+    std::lock_guard<std::mutex> lock(packets.m);
+    return packets.heldBytes >= sent.size() + more.size();
+  })) << "the window did not reopen after ackPacket()";
+  std::vector<pbuf *> later;
+  {
+    std::lock_guard<std::mutex> lock(packets.m);
+    later.assign(packets.held.begin() + static_cast<long>(held.size()), packets.held.end());
+  }
+  for (pbuf *pb : later)  // not under the lock: onPacket takes it on the service thread
+    c.ackPacket(pb);
+  EXPECT_TRUE(c.connected());
+}
+
 namespace {
 
 // The client holds back every byte (ackLater) while `hold` is set.
@@ -132,7 +201,7 @@ struct HoldingClient {
   AsyncClient c;
   RawSocket peer;
 
-  explicit HoldingClient(int peerSndbuf = 0) : listener("127.0.0.1", 8, 0, peerSndbuf) {
+  explicit HoldingClient(int peerSndbuf = 0) : listener(peerIp4(), 8, 0, peerSndbuf) {
     ClientHooks hooks;
     hooks.onData = [this](AsyncClient *cl, void *, size_t len) {
       if (hold) {
@@ -238,4 +307,82 @@ TEST(OnPacket, AckPacketWithNullIsIgnored) {
   ASSERT_TRUE(peer.sendAll("still fine"));
   ASSERT_TRUE(log.waitReceived(10));
   EXPECT_EQ(log.data(), "still fine");
+}
+
+namespace {
+
+// One end of a connection inside this process: writes `sender`'s payload as fast as its budget
+// allows and, while `hold` is set, holds back (ackLater) everything it receives.
+struct StallingEnd {
+  explicit StallingEnd(uint32_t seed) : sender(pattern(512 * kKiB, seed)) {}
+  Sender sender;
+  std::atomic<bool> hold{true};
+  std::mutex m;
+  std::string got;
+
+  void attach(AsyncClient *c) {
+    c->onData([this](void *, AsyncClient *cl, void *data, size_t len) {
+      if (hold)
+        cl->ackLater();
+      std::lock_guard<std::mutex> lock(m);
+      got.append(static_cast<const char *>(data), len);
+    });
+    c->onAck([this](void *, AsyncClient *cl, size_t, uint32_t) { sender.pump(cl); });
+    c->onPoll([this](void *, AsyncClient *cl) { sender.pump(cl); });
+  }
+  size_t received() {
+    std::lock_guard<std::mutex> lock(m);
+    return got.size();
+  }
+  bool receivedAll(const std::string &expected) {
+    std::lock_guard<std::mutex> lock(m);
+    return got == expected;
+  }
+};
+
+}  // namespace
+
+TEST(AckLater, BothEndsOfALocalConnectionStallThenResume) {
+  // Both windows closed at once, for longer than lwIP's first zero-window probes. lwIP
+  // 2.1.3 answers each empty segment with an ACK at zero window, so two lwIP ends in that state
+  // used to ping-pong ACKs forever under the core lock: the ack() calls below then never ran.
+  StallingEnd clientEnd(91), serverEnd(92);
+  std::atomic<AsyncClient *> accepted{nullptr};
+  std::atomic<int> serverDisconnects{0};
+  AsyncServer server(loopback4(), 0);
+  server.onClient(
+      [&](void *, AsyncClient *c) {
+        serverEnd.attach(c);
+        c->onDisconnect([&serverDisconnects](void *, AsyncClient *cl) {
+          serverDisconnects++;
+          delete cl;
+        });
+        serverEnd.sender.pump(c);
+        accepted = c;
+      },
+      nullptr);
+  server.begin();
+  ASSERT_EQ(server.status(), LISTEN);
+  AsyncClient c;
+  clientEnd.attach(&c);
+  c.onConnect([&clientEnd](void *, AsyncClient *cl) { clientEnd.sender.pump(cl); });
+  ASSERT_TRUE(c.connect(loopback4(), server.port()));
+  ASSERT_TRUE(waitFor([&] { return accepted.load() != nullptr; }));
+  ASSERT_TRUE(waitFor([&] { return clientEnd.received() > 0 && serverEnd.received() > 0; }));
+  std::this_thread::sleep_for(5000ms);  // lwIP probes a zero window after 1.5 s, then 3 s later
+  EXPECT_LT(clientEnd.received(), 512 * kKiB) << "the client did not hold its window closed";
+  EXPECT_LT(serverEnd.received(), 512 * kKiB) << "the server did not hold its window closed";
+
+  clientEnd.hold = false;
+  serverEnd.hold = false;
+  c.ack(SIZE_MAX);  // everything held so far
+  accepted.load()->ack(SIZE_MAX);
+  EXPECT_TRUE(waitFor([&] { return clientEnd.received() == 512 * kKiB; }, 10000ms))
+      << "client received " << clientEnd.received();
+  EXPECT_TRUE(waitFor([&] { return serverEnd.received() == 512 * kKiB; }, 10000ms))
+      << "server received " << serverEnd.received();
+  EXPECT_TRUE(clientEnd.receivedAll(serverEnd.sender.payload()));
+  EXPECT_TRUE(serverEnd.receivedAll(clientEnd.sender.payload()));
+  c.close();
+  EXPECT_TRUE(waitFor([&] { return serverDisconnects == 1; }));
 }

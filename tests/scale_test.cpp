@@ -4,15 +4,32 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
 using namespace tst;
 
-TEST(Scale, ThousandConcurrentClientsAllEcho) {
-  constexpr int kClients = 1000;
+namespace {
+
+// posix: each connection costs two descriptors here (client and accepted side), so 1,000 stays
+// well inside a usual RLIMIT_NOFILE. lwIP: no descriptors; Debian's lwipopts have
+// MEMP_MEM_MALLOC=1, so no pool caps the pcbs either. What bounds lwIP is its 16,384 ephemeral
+// ports (0xC000-0xFFFF, one per client pcb, kept through TIME_WAIT) and the cost of its linear
+// pcb lists (every segment walks tcp_active_pcbs), which grows with the square of the count.
+// ASYNCTCP_TEST_CLIENTS overrides the count, for measuring.
+int manyClients() {
+  if (const char *n = std::getenv("ASYNCTCP_TEST_CLIENTS"))
+    return std::atoi(n);
+  return kLwip ? 4000 : 1000;
+}
+
+}  // namespace
+
+TEST(Scale, ManyConcurrentClientsAllEcho) {
+  const int kClients = manyClients();
   const size_t limit = raiseFdLimit();
-  if (limit < 2 * kClients + 100)
+  if (!kLwip && limit < 2 * size_t(kClients) + 100)
     GTEST_SKIP() << "RLIMIT_NOFILE hard limit too low: " << limit;
 
   EchoServer echo;
@@ -20,7 +37,7 @@ TEST(Scale, ThousandConcurrentClientsAllEcho) {
 
   struct Shared {
     std::mutex m;
-    int connected = 0, echoed = 0, mismatched = 0, errors = 0, disconnected = 0;
+    int connected = 0, echoed = 0, mismatched = 0, errors = 0, disconnected = 0, lastError = 0;
   } shared;
   struct PerClient {
     std::string msg;
@@ -31,7 +48,7 @@ TEST(Scale, ThousandConcurrentClientsAllEcho) {
   clients.reserve(kClients);
   for (int i = 0; i < kClients; ++i) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "client-%04d|", i);
+    std::snprintf(buf, sizeof buf, "client-%05d|", i);
     per[i].msg = buf;
     auto c = std::make_unique<AsyncClient>();
     PerClient *pc = &per[i];
@@ -57,9 +74,10 @@ TEST(Scale, ThousandConcurrentClientsAllEcho) {
         },
         nullptr);
     c->onError(
-        [&shared](void *, AsyncClient *, int8_t) {
+        [&shared](void *, AsyncClient *, int8_t err) {
           std::lock_guard<std::mutex> lock(shared.m);
           shared.errors++;
+          shared.lastError = err;
         },
         nullptr);
     c->onDisconnect(
@@ -70,14 +88,24 @@ TEST(Scale, ThousandConcurrentClientsAllEcho) {
         nullptr);
     clients.push_back(std::move(c));
   }
-  for (auto &c : clients)
-    ASSERT_TRUE(c->connect(loopback4(), echo.port()));
+  // At most 64 connects in flight: a connect storm is not what this measures, and lwIP's
+  // listener refuses (aborts) what arrives while 128 accepted connections wait for the
+  // service thread (CONFIG_ASYNC_TCP_QUEUE_SIZE), as designed.
+  const auto settled = [&shared] {
+    std::lock_guard<std::mutex> lock(shared.m);
+    return shared.connected + shared.errors;
+  };
+  for (int i = 0; i < kClients; ++i) {
+    ASSERT_TRUE(waitFor([&] { return i - settled() < 64; }, 10000ms)) << "connect " << i;
+    ASSERT_TRUE(clients[i]->connect(loopback4(), echo.port())) << "connect " << i;
+  }
 
   auto snapshot = [&shared] {
     std::lock_guard<std::mutex> lock(shared.m);
     return "connected " + std::to_string(shared.connected) + ", echoed " +
            std::to_string(shared.echoed) + ", mismatched " + std::to_string(shared.mismatched) +
-           ", errors " + std::to_string(shared.errors) + ", disconnected " +
+           ", errors " + std::to_string(shared.errors) + " (last " +
+           std::to_string(shared.lastError) + "), disconnected " +
            std::to_string(shared.disconnected);
   };
   const bool allEchoed = waitFor(

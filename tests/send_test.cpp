@@ -11,7 +11,7 @@ using namespace tst;
 
 namespace {
 
-constexpr size_t kBudget = CONFIG_ASYNC_TCP_SEND_BUFFER;
+const size_t kBudget = sendBudget();
 
 struct SpaceProbe {
   std::mutex m;
@@ -190,7 +190,7 @@ namespace {
 // A peer with a tiny receive buffer that does not read: most of what the client sends stays
 // unacknowledged in the client's kernel queue.
 struct StalledPeer {
-  RawListener listener{"127.0.0.1", 8, 2048, 0};
+  RawListener listener{peerIp4(), 8, 2048, 0};
   ClientLog log;
   AsyncClient c;
   RawSocket peer;

@@ -11,6 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#if defined(ASYNCTCP_BACKEND_LWIP)
+extern "C" {
+#include "lwip/tcp.h"  // TCP_SND_BUF
+}
+#include "lwip/tap_link.h"
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -74,6 +81,50 @@ IPAddress loopback6() {
   a.fromString("::1");
   return a;
 }
+
+const char *backendName() {
+  return kLwip ? "lwip" : "posix";
+}
+
+#if defined(ASYNCTCP_BACKEND_LWIP)
+IPAddress stackIp4() {
+  return lwip::lwipIp4();
+}
+IPAddress stackIp6() {
+  return lwip::lwipIp6();
+}
+IPAddress peerIp4() {
+  return lwip::linuxIp4();
+}
+IPAddress peerIp6() {
+  return lwip::linuxIp6();
+}
+size_t sendBudget() {
+  return TCP_SND_BUF;
+}
+int osErrno(int) {
+  return 0;
+}
+#else
+IPAddress stackIp4() {
+  return loopback4();
+}
+IPAddress stackIp6() {
+  return loopback6();
+}
+IPAddress peerIp4() {
+  return loopback4();
+}
+IPAddress peerIp6() {
+  return loopback6();
+}
+size_t sendBudget() {
+  return CONFIG_ASYNC_TCP_SEND_BUFFER;
+}
+int osErrno(int e) {
+  return e;
+}
+#endif
 
 size_t raiseFdLimit() {
   rlimit rl{};
@@ -375,11 +426,20 @@ RawSocket rawConnect(const char *ip, uint16_t port, int rcvbuf, int sndbuf, mill
   return s;
 }
 
+RawSocket rawConnect(const IPAddress &ip, uint16_t port, int rcvbuf, int sndbuf,
+                     milliseconds timeout) {
+  return rawConnect(ip.toString().c_str(), port, rcvbuf, sndbuf, timeout);
+}
+
+RawListener::RawListener(const IPAddress &ip, int backlog, int rcvbuf, int sndbuf)
+    : RawListener(ip.toString().c_str(), backlog, rcvbuf, sndbuf) {}
+
 RawListener::RawListener(const char *ip, int backlog, int rcvbuf, int sndbuf) {
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (!fillAddress(ip, 0, ss, len))
     return;
+  _ip.fromString(ip);
   _sock = RawSocket(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!_sock.valid())
     return;
@@ -401,10 +461,10 @@ RawSocket RawListener::accept(milliseconds timeout) {
   return s;
 }
 
-HangingListener::HangingListener() : _listener("127.0.0.1", 0) {
+HangingListener::HangingListener() : _listener(peerIp4(), 0) {
   sockaddr_storage ss{};
   socklen_t len = 0;
-  fillAddress("127.0.0.1", _listener.port(), ss, len);
+  fillAddress(peerIp4().toString().c_str(), _listener.port(), ss, len);
   for (int i = 0; i < 2; ++i) {
     RawSocket s(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     ::connect(s.fd(), reinterpret_cast<sockaddr *>(&ss), len);
@@ -417,7 +477,7 @@ HangingListener::HangingListener() : _listener("127.0.0.1", 0) {
 ClosedPort::ClosedPort() {
   sockaddr_storage ss{};
   socklen_t len = 0;
-  fillAddress("127.0.0.1", 0, ss, len);
+  fillAddress(peerIp4().toString().c_str(), 0, ss, len);
   _sock = RawSocket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (::bind(_sock.fd(), reinterpret_cast<sockaddr *>(&ss), len) == 0)
     _port = _sock.localPort();
@@ -724,6 +784,10 @@ void Sender::pump(AsyncClient *c) {
   _sent = sent;
   if (queued)
     c->send();
+}
+
+RawSocket connectAndAccept(AsyncClient &c, const ClientLog &log, RawListener &listener) {
+  return connectAndAccept(c, log, listener, listener.ip());
 }
 
 RawSocket connectAndAccept(AsyncClient &c, const ClientLog &log, RawListener &listener,

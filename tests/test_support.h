@@ -46,6 +46,34 @@ inline uint64_t checksum(const std::string &s) {
 IPAddress loopback4();
 IPAddress loopback6();
 
+// ---------------------------------------------------------------------------------------------
+// The stack under test, and where each side of a test lives.
+//
+// posix: everything on the host's loopback. lwip: the library runs on lwIP, and the suite's
+// raw BSD-socket peers are Linux sockets on the other end of a TAP link (test_main.cpp makes it
+// in a network namespace of the test's own). An AsyncClient talking to an AsyncServer of the
+// same process may use loopback4()/loopback6() on both stacks (lwIP has a loopback netif of its
+// own); anything a raw peer reaches, or that reaches a raw peer, uses the addresses below.
+#if defined(ASYNCTCP_BACKEND_LWIP)
+constexpr bool kLwip = true;
+#else
+constexpr bool kLwip = false;
+#endif
+const char *backendName();  // "posix" or "lwip"
+
+IPAddress stackIp4();  // the library's side: AsyncServers that raw peers connect to listen here
+IPAddress stackIp6();
+IPAddress peerIp4();  // the raw peers' side: RawListener binds here, AsyncClients connect here
+IPAddress peerIp6();
+
+// space() of a fresh connection: posix's configurable send budget, or lwIP's TCP_SND_BUF
+// (tcp_sndbuf() of a new pcb; 65,535 in Debian's lwipopts).
+size_t sendBudget();
+
+// The errno lastErrno() reports for an ending caused by OS error `e`: e on posix; 0 on lwIP,
+// where no OS call stands behind a connection (lastErrno() is "0 if none").
+int osErrno(int e);
+
 // Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit.
 size_t raiseFdLimit();
 
@@ -104,23 +132,28 @@ private:
 // Blocking connect (bounded by timeout). Optional buffer sizes are set before connecting.
 RawSocket rawConnect(const char *ip, uint16_t port, int rcvbuf = 0, int sndbuf = 0,
                      milliseconds timeout = 5000ms);
+RawSocket rawConnect(const IPAddress &ip, uint16_t port, int rcvbuf = 0, int sndbuf = 0,
+                     milliseconds timeout = 5000ms);
 
 class RawListener {
 public:
   // rcvbuf/sndbuf are set on the listening socket so accepted sockets inherit them.
-  explicit RawListener(const char *ip = "127.0.0.1", int backlog = 64, int rcvbuf = 0,
+  explicit RawListener(const IPAddress &ip = peerIp4(), int backlog = 64, int rcvbuf = 0,
                        int sndbuf = 0);
+  explicit RawListener(const char *ip, int backlog = 64, int rcvbuf = 0, int sndbuf = 0);
   uint16_t port() const { return _port; }
+  const IPAddress &ip() const { return _ip; }
   RawSocket accept(milliseconds timeout = 5000ms);
   void close() { _sock.close(); }
 
 private:
   RawSocket _sock;
+  IPAddress _ip;
   uint16_t _port = 0;
 };
 
-// A listener (backlog 0, never accepts) whose accept queue is already full, so a new connect
-// to it stays in SYN_SENT: Linux drops SYNs for a listener with a full accept queue.
+// A listener on peerIp4() (backlog 0, never accepts) whose accept queue is already full, so a
+// new connect to it stays in SYN_SENT: Linux drops SYNs for a listener with a full accept queue.
 class HangingListener {
 public:
   HangingListener();
@@ -131,7 +164,7 @@ private:
   std::vector<RawSocket> _fillers;
 };
 
-// A port with nothing listening on 127.0.0.1 (kept bound, so nobody else takes it):
+// A port with nothing listening on peerIp4() (kept bound, so nobody else takes it):
 // connecting to it is refused with a RST.
 class ClosedPort {
 public:
@@ -144,8 +177,9 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------
-// A tiny DNS server on 127.0.0.1 (UDP, port 0). Answers every query: NXDOMAIN, or for type A
-// an A record 127.0.0.1 (other types get an empty NOERROR answer).
+// A tiny DNS server on the host's 127.0.0.1 (UDP, port 0; the lwIP build resolves names with the
+// host's resolver too). Answers every query: NXDOMAIN, or for type A an A record 127.0.0.1
+// (other types get an empty NOERROR answer).
 class FakeDnsServer {
 public:
   enum class Mode { NxDomain, AnswerLoopback };
@@ -265,13 +299,16 @@ private:
 // ClientHooks that pump `sender` from onConnect, onAck and onPoll.
 ClientHooks pumpingHooks(Sender &sender);
 
-// Connects c to the listener and accepts the raw peer; returns an invalid socket (and the test
-// should fail) when the connect or the accept does not happen in time.
+// Connects c to the listener (at the listener's address unless ip is given) and accepts the raw
+// peer; returns an invalid socket (and the test should fail) when the connect or the accept does
+// not happen in time.
+RawSocket connectAndAccept(AsyncClient &c, const ClientLog &log, RawListener &listener);
 RawSocket connectAndAccept(AsyncClient &c, const ClientLog &log, RawListener &listener,
-                           const IPAddress &ip = loopback4());
+                           const IPAddress &ip);
 
 // ---------------------------------------------------------------------------------------------
-// An echo server on AsyncServer. Accepted clients are deleted in their onDisconnect.
+// An echo server on AsyncServer. Accepted clients are deleted in their onDisconnect. It listens on
+// loopback4() unless told otherwise: pass stackIp4() when raw peers connect to it.
 // flowControl = false: unbounded buffering of what cannot be sent yet.
 // flowControl = true: ESP32-style back-pressure: received data is acknowledged (ack()) only once
 // it has been queued for sending, so a slow reader slows the writer instead of growing memory.

@@ -87,13 +87,13 @@ namespace {
 
 // A client whose peer never reads (tiny receive buffer): sent data stays unacknowledged.
 struct UnackedWriter {
-  RawListener listener{"127.0.0.1", 8, 2048, 0};
+  RawListener listener{peerIp4(), 8, 2048, 0};
   std::atomic<long long> writtenAtMs{0};
   Clock::time_point base = Clock::now();
   ClientLog log;
   AsyncClient c;
   RawSocket peer;
-  std::string payload = pattern(CONFIG_ASYNC_TCP_SEND_BUFFER, 81);
+  std::string payload = pattern(sendBudget(), 81);
 
   void start(uint32_t ackTimeoutMs) {
     c.setAckTimeout(ackTimeoutMs);
@@ -203,7 +203,7 @@ TEST(ConnectTimeout, HangingConnectReportsErrTimeoutThenDisconnect) {
   EXPECT_EQ(c.getConnectTimeout(), 300u);
   log.attach(c);
   const auto start = Clock::now();
-  ASSERT_TRUE(c.connect(loopback4(), hang.port()));
+  ASSERT_TRUE(c.connect(peerIp4(), hang.port()));
   ASSERT_TRUE(log.waitDisconnected(5000ms)) << "connect never timed out";
   const auto elapsed = msBetween(start, log.disconnectTime());
   EXPECT_GE(elapsed, 250);
@@ -226,7 +226,7 @@ TEST(RxTimeout, ReconnectedClientStartsWithAFreshTimer) {
   ASSERT_TRUE(log.waitDisconnected());
   std::this_thread::sleep_for(1200ms);  // longer than the rx timeout
   log.resetForReconnect();
-  ASSERT_TRUE(c.connect(loopback4(), listener.port()));
+  ASSERT_TRUE(c.connect(listener.ip(), listener.port()));
   RawSocket second = listener.accept();
   ASSERT_TRUE(second.valid());
   ASSERT_TRUE(waitFor([&] { return log.connects() == 2; }));

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,13 +18,14 @@
 
 #include "AsyncTCP.h"
 #include "asynctcp/lwip_host.h"
+#include "lwip/tap_link.h"
 
 namespace {
 
 std::string g_skipReason;  // set by main() when the namespace or TAP cannot be made
 constexpr const char *kTap = "atcptap0";
-const IPAddress kLinuxIp(10, 200, 0, 1);
-const IPAddress kLwipIp(10, 200, 0, 2);
+const IPAddress kLinuxIp = tst::lwip::linuxIp4();
+const IPAddress kLwipIp = tst::lwip::lwipIp4();
 
 bool run(const std::string &cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
 
@@ -141,20 +141,7 @@ int main(int argc, char **argv) {
   ::testing::InitGoogleTest(&argc, argv);
   // A namespace of our own, made before any thread exists, so everything this
   // process sends stays inside it.
-  if (geteuid() != 0) {
-    g_skipReason = "needs root to create a network namespace and a TAP device";
-  } else if (access("/dev/net/tun", R_OK | W_OK) != 0) {
-    g_skipReason = "/dev/net/tun is missing";
-  } else if (unshare(CLONE_NEWNET) != 0) {
-    g_skipReason = std::string("unshare(CLONE_NEWNET) failed: ") + strerror(errno);
-  } else if (!run("ip link set lo up") ||
-             !run(std::string("ip tuntap add dev ") + kTap + " mode tap") ||
-             !run(std::string("ip addr add 10.200.0.1/24 dev ") + kTap) ||
-             !run(std::string("ip link set ") + kTap + " up")) {
-    g_skipReason = "could not create and configure the TAP device with iproute2";
-  } else if (!asynctcp::lwip::addTapNetif(kTap, kLwipIp, IPAddress(255, 255, 255, 0), kLinuxIp)) {
-    g_skipReason = "lwIP could not open the TAP device";
-  }
+  g_skipReason = tst::lwip::makeTapLink(kTap);
   if (!g_skipReason.empty()) std::printf("lwIP TAP tests skip: %s\n", g_skipReason.c_str());
   return RUN_ALL_TESTS();
 }

@@ -282,10 +282,15 @@ TEST(FloodingPeer, SinkServerStaysFairToOtherClients) {
   // (a bounded amount of reading per connection per turn) keeps the pinger served.
   AsyncServer sink(loopback4(), 0);
   std::atomic<uint64_t> sunk{0};
+  std::atomic<int> live{0};
   sink.onClient(
       [&](void *, AsyncClient *c) {
+        live++;
         c->onData([&](void *, AsyncClient *, void *, size_t len) { sunk += len; });
-        c->onDisconnect([](void *, AsyncClient *cl) { delete cl; });
+        c->onDisconnect([&](void *, AsyncClient *cl) {
+          delete cl;
+          live--;
+        });
       },
       nullptr);
   sink.begin();
@@ -309,6 +314,8 @@ TEST(FloodingPeer, SinkServerStaysFairToOtherClients) {
   EXPECT_LT(rssMax, rss0 + (kSanitized ? 96 : 48) * 1024);
   expectPingerHealthy(pinger, "sink flooded at full speed");
   sink.end();
+  // The sink's clients capture this frame: they must all have ended before it is gone.
+  EXPECT_TRUE(waitFor([&] { return live.load() == 0; }, 5000ms)) << live.load() << " live";
 }
 
 // ---- many connections that never send -----------------------------------------------------
