@@ -7,8 +7,9 @@
 // its client, in onDisconnect. Requests are parsed incrementally (http/request_parser.h), so
 // bytes may arrive split anywhere and several pipelined requests may arrive in one read; they
 // are answered in order. HTTP/1.1 keeps the connection open unless "Connection: close";
-// HTTP/1.0 closes unless "Connection: keep-alive". GET / answers "Hello, World!\n"; other paths
-// get 404, other methods 405, malformed requests 400 (431 for an oversized head) and a close.
+// HTTP/1.0 closes unless "Connection: keep-alive". GET / answers "Hello, World!\n", GET /bytes/N
+// N bytes of text (N up to 64 MiB: for throughput checks); other paths get 404, other methods
+// 405, malformed requests 400 (431 for an oversized head) and a close.
 #include <AsyncTCP.h>
 
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "http/request_parser.h"
@@ -36,6 +38,31 @@ bool g_verbose = false;
 
 constexpr uint32_t kIdleTimeoutSeconds = 30;  // keep-alive connections idle longer are closed
 constexpr char kHello[] = "Hello, World!\n";
+constexpr size_t kMaxBytes = size_t(64) << 20;  // the largest /bytes/N
+
+// "/bytes/N" -> N; false for any other path or an N out of range.
+bool parseBytesPath(std::string_view path, size_t &n) {
+  constexpr std::string_view prefix = "/bytes/";
+  if (path.compare(0, prefix.size(), prefix) != 0 || path.size() == prefix.size() ||
+      path.size() > prefix.size() + 8)
+    return false;
+  n = 0;
+  for (size_t i = prefix.size(); i < path.size(); ++i) {
+    if (path[i] < '0' || path[i] > '9')
+      return false;
+    n = n * 10 + size_t(path[i] - '0');
+  }
+  return n <= kMaxBytes;
+}
+
+// Lines of the alphabet, so a client can see where a transfer went wrong.
+std::string textOfSize(size_t n) {
+  std::string body(n, '\n');
+  for (size_t i = 0; i < n; ++i)
+    if (i % 27 != 26)
+      body[i] = char('a' + i % 27);
+  return body;
+}
 
 const char *reasonPhrase(int status) {
   switch (status) {
@@ -148,7 +175,9 @@ private:
   void respond(const http::Request &req) {
     const bool head = req.method == "HEAD";
     int status = 200;
-    if (req.path() != "/") {
+    size_t bytes = 0;
+    const bool sized = parseBytesPath(req.path(), bytes);
+    if (req.path() != "/" && !sized) {
       status = 404;
     } else if (req.method != "GET" && !head) {
       status = 405;
@@ -156,8 +185,9 @@ private:
     if (g_verbose)
       std::printf("%s %s HTTP/1.%d -> %d\n", req.method.c_str(), req.target.c_str(),
                   req.versionMinor, status);
-    const char *body = status == 200 ? kHello : reasonPhrase(status);
-    std::string text = status == 200 ? body : std::string(body) + "\n";
+    std::string text = status != 200 ? std::string(reasonPhrase(status)) + "\n"
+                       : sized       ? textOfSize(bytes)
+                                     : kHello;
     appendResponse(status, text, req.keepAlive, req.versionMinor == 0, head);
     if (!req.keepAlive)
       _closing = true;
