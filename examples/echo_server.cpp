@@ -10,17 +10,13 @@
 // What is buffered here is bounded by that window.
 #include <AsyncTCP.h>
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
-#include <thread>
+
+#include "support/server_main.h"
 
 namespace {
 
@@ -110,66 +106,19 @@ void onClient(void *, AsyncClient *client) {
       conn);
 }
 
-void usage(const char *argv0) {
-  std::fprintf(stderr, "usage: %s [--host ADDRESS] [--port N] [--verbose]\n", argv0);
-  std::exit(2);
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
-  const char *host = "127.0.0.1";
-  long port = 7000;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--host") == 0 && i + 1 < argc) {
-      host = argv[++i];
-    } else if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-      char *end = nullptr;
-      port = std::strtol(argv[++i], &end, 10);
-      if (*end != '\0' || port < 0 || port > 65535)
-        usage(argv[0]);
-    } else if (std::strcmp(argv[i], "--verbose") == 0) {
-      g_verbose = true;
-    } else {
-      usage(argv[0]);
-    }
-  }
-  IPAddress address;
-  if (!address.fromString(host)) {
-    std::fprintf(stderr, "echo_server: '%s' is not an IP address\n", host);
-    return 2;
-  }
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const example::ServerOptions options = example::parseServerOptions(argc, argv, 7000);
+  g_verbose = options.verbose;
+  example::blockStopSignals();
 
-  // Blocked before the library starts its service thread, so that thread inherits the mask
-  // and the signals wait for sigwait() below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  AsyncServer server(address, uint16_t(port));
+  AsyncServer server(options.address, options.port);
   server.onClient(onClient, nullptr);
-  server.begin();
-  if (server.status() != LISTEN) {
-    std::fprintf(stderr, "echo_server: cannot listen on %s:%ld: %s\n", host, port,
-                 std::strerror(server.lastErrno()));
+  if (!example::startListening(server, options, "echo_server"))
     return 1;
-  }
-  const bool v6 = address.isV6();
-  std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", host, v6 ? "]" : "", server.port());
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-
-  // Connections close themselves from their next onPoll, on the service thread.
-  server.end();
-  g_stopping = true;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (g_connections > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::printf("echo_server: %s, echoed %llu bytes, %d connections left\n", strsignal(sig),
+  const char *stoppedBy = example::waitForStop(server, g_stopping, g_connections);
+  std::printf("echo_server: %s, echoed %llu bytes, %d connections left\n", stoppedBy,
               g_bytes.load(), g_connections.load());
   return 0;
 }

@@ -12,21 +12,16 @@
 // 405, malformed requests 400 (431 for an oversized head) and a close.
 #include <AsyncTCP.h>
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "http/request_parser.h"
+#include "support/server_main.h"
 
 namespace {
 
@@ -256,68 +251,20 @@ private:
   bool _closing = false;
 };
 
-void usage(const char *argv0) {
-  std::fprintf(stderr, "usage: %s [--host ADDRESS] [--port N] [--verbose]\n", argv0);
-  std::exit(2);
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
-  const char *host = "127.0.0.1";
-  long port = 8080;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--host") == 0 && i + 1 < argc) {
-      host = argv[++i];
-    } else if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-      char *end = nullptr;
-      port = std::strtol(argv[++i], &end, 10);
-      if (*end != '\0' || port < 0 || port > 65535)
-        usage(argv[0]);
-    } else if (std::strcmp(argv[i], "--verbose") == 0) {
-      g_verbose = true;
-    } else {
-      usage(argv[0]);
-    }
-  }
-  IPAddress address;
-  if (!address.fromString(host)) {
-    std::fprintf(stderr, "http_server: '%s' is not an IP address\n", host);
-    return 2;
-  }
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const example::ServerOptions options = example::parseServerOptions(argc, argv, 8080);
+  g_verbose = options.verbose;
+  example::blockStopSignals();
 
-  // Blocked before the library starts its service thread, so the thread inherits the mask and
-  // SIGINT/SIGTERM reach sigwait() below instead of killing the process mid-callback.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  AsyncServer server(address, uint16_t(port));
+  AsyncServer server(options.address, options.port);
   server.setNoDelay(true);
   server.onClient([](void *, AsyncClient *client) { new HttpConnection(client); }, nullptr);
-  server.begin();
-  if (server.status() != LISTEN) {
-    std::fprintf(stderr, "http_server: cannot listen on %s:%ld: %s\n", host, port,
-                 std::strerror(server.lastErrno()));
+  if (!example::startListening(server, options, "http_server"))
     return 1;
-  }
-  const bool v6 = address.isV6();
-  std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", host, v6 ? "]" : "", server.port());
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-
-  // Stop accepting, then let each connection close itself from its next onPoll (callbacks run
-  // on the service thread, so that is where a client may be closed and deleted safely).
-  server.end();
-  g_stopping = true;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (g_connections > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const char *stoppedBy = example::waitForStop(server, g_stopping, g_connections);
   std::printf("http_server: %s, served %llu requests (%llu malformed), %d connections left\n",
-              strsignal(sig), g_requests.load(), g_errors.load(), g_connections.load());
+              stoppedBy, g_requests.load(), g_errors.load(), g_connections.load());
   return 0;
 }
