@@ -2,6 +2,20 @@
 # and a pkg-config file (asynctcp.pc).
 include(CMakePackageConfigHelpers)
 
+# What an installed library asks of every program that links it, beyond what
+# the build tree's targets carry: a sanitizer build's archive calls into the
+# sanitizer runtime, so its consumers must link that runtime too.
+if(ASYNCTCP_SANITIZE STREQUAL "address")
+  set(ASYNCTCP_SANITIZER_LINK "-fsanitize=address,undefined")
+elseif(ASYNCTCP_SANITIZE STREQUAL "thread")
+  set(ASYNCTCP_SANITIZER_LINK "-fsanitize=thread")
+else()
+  set(ASYNCTCP_SANITIZER_LINK "")
+endif()
+if(ASYNCTCP_SANITIZER_LINK)
+  target_link_options(asynctcp INTERFACE $<INSTALL_INTERFACE:${ASYNCTCP_SANITIZER_LINK}>)
+endif()
+
 install(TARGETS asynctcp EXPORT AsyncTCPTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
@@ -18,14 +32,25 @@ install(FILES ${PROJECT_BINARY_DIR}/AsyncTCPConfig.cmake
   ${PROJECT_BINARY_DIR}/AsyncTCPConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/AsyncTCP)
 
-# A static library brings its dependencies to every link; a shared one carries them.
+# pkg-config. The lwIP build's public header includes lwIP's headers and takes
+# its types from them, so lwip is always a public requirement there, with the
+# same definitions the CMake target exports. A static library brings its
+# private dependencies (c-ares, pthread) to every link; a shared one carries them.
+set(ASYNCTCP_PC_CFLAGS "")
+set(ASYNCTCP_PC_PUBLIC "")
+if(ASYNCTCP_BACKEND STREQUAL "lwip")
+  set(ASYNCTCP_PC_CFLAGS "-DASYNCTCP_LWIP_TYPES=1 -DASYNCTCP_BACKEND_LWIP=1")
+  set(ASYNCTCP_PC_PUBLIC "lwip")
+endif()
 if(BUILD_SHARED_LIBS)
-  set(ASYNCTCP_PC_REQUIRES "Requires.private")
-  set(ASYNCTCP_PC_LIBS "")
-  set(ASYNCTCP_PC_LIBS_PRIVATE "Libs.private: -pthread")
+  set(ASYNCTCP_PC_REQUIRES "${ASYNCTCP_PC_PUBLIC}")
+  set(ASYNCTCP_PC_REQUIRES_PRIVATE "libcares")
+  set(ASYNCTCP_PC_LIBS "${ASYNCTCP_SANITIZER_LINK}")
+  set(ASYNCTCP_PC_LIBS_PRIVATE "-pthread")
 else()
-  set(ASYNCTCP_PC_REQUIRES "Requires")
-  set(ASYNCTCP_PC_LIBS "-pthread")
+  string(STRIP "libcares ${ASYNCTCP_PC_PUBLIC}" ASYNCTCP_PC_REQUIRES)
+  set(ASYNCTCP_PC_REQUIRES_PRIVATE "")
+  string(STRIP "-pthread ${ASYNCTCP_SANITIZER_LINK}" ASYNCTCP_PC_LIBS)
   set(ASYNCTCP_PC_LIBS_PRIVATE "")
 endif()
 # Relocatable: the prefix is found from where the .pc file lies.

@@ -18,6 +18,13 @@
 
 #define ASYNCTCP_VERSION "0.1.0"
 
+// In ESP-IDF builds the CONFIG_* values come from menuconfig (Kconfig): user files see them too.
+#if defined(ESP_PLATFORM) && defined(__has_include)
+#if __has_include(<sdkconfig.h>)
+#include <sdkconfig.h>
+#endif
+#endif
+
 #ifndef CONFIG_ASYNC_TCP_RUNNING_CORE
 #define CONFIG_ASYNC_TCP_RUNNING_CORE -1  // any core
 #endif

@@ -2,7 +2,11 @@
 // platform has them (both ESP-IDF's lwIP and glibc provide these names).
 #include "asynctcp/IPAddress.h"
 
+#if defined(ESP_PLATFORM)
+#include "lwip/sockets.h"  // ESP-IDF's arpa/inet.h lacks inet_pton; lwIP's sockets API has it
+#else
 #include <arpa/inet.h>
+#endif
 
 #include <cstdlib>
 

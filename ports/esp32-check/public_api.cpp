@@ -1,0 +1,69 @@
+// The public header as an ESP32 sketch uses it, compiled by scripts/cross-check
+// with the ESP32 build's flags (-fno-exceptions -fno-rtti): an echo server, a
+// client that connects by name and writes from onAck, onPacket with lwIP's
+// pbuf fields, and the error, state and address helpers.
+#include <AsyncTCP.h>
+
+namespace {
+AsyncServer *g_server = nullptr;
+AsyncClient *g_client = nullptr;
+size_t g_received = 0;
+
+void onEchoData(void *, AsyncClient *client, void *data, size_t len) {
+  size_t taken = client->space() >= len ? client->write(static_cast<const char *>(data), len) : 0;
+  if (taken < len)
+    client->ackLater();
+}
+
+void onServerClient(void *, AsyncClient *client) {
+  client->setNoDelay(true);
+  client->setRxTimeout(30);
+  client->onData(onEchoData, nullptr);
+  client->onAck([](void *, AsyncClient *c, size_t len, uint32_t) { c->ack(len); }, nullptr);
+  client->onDisconnect([](void *, AsyncClient *c) { delete c; }, nullptr);
+}
+
+void startClient(const char *host, uint16_t port) {
+  g_client = new AsyncClient();
+  g_client->setAckTimeout(ASYNC_MAX_ACK_TIME);
+  g_client->onConnect(
+      [](void *, AsyncClient *c) { c->write("GET / HTTP/1.0\r\n\r\n", 18, ASYNC_WRITE_FLAG_MORE); },
+      nullptr);
+  g_client->onPacket(
+      [](void *, AsyncClient *c, struct pbuf *pb) {
+        for (struct pbuf *q = pb; q; q = q->next)
+          g_received += q->len;
+        c->ackPacket(pb);
+      },
+      nullptr);
+  g_client->onError(
+      [](void *, AsyncClient *c, int8_t error) {
+        if (error == ERR_RST || error == ASYNC_TCP_ERR_DNS)
+          c->close(true);
+        (void)AsyncClient::errorToString(error);
+      },
+      nullptr);
+  g_client->onTimeout([](void *, AsyncClient *c, uint32_t) { c->close(); }, nullptr);
+  g_client->onPoll(
+      [](void *, AsyncClient *c) {
+        if (c->connected() && c->canSend() && c->getMss() > 0)
+          c->send();
+      },
+      nullptr);
+  g_client->onDisconnect([](void *, AsyncClient *c) { (void)c->stateToString(); }, nullptr);
+  g_client->connect(host, port);
+}
+}  // namespace
+
+// Called from app_main() in a real sketch; here it only has to compile and link-resolve.
+extern "C" void asynctcp_public_api_check(void) {
+  g_server = new AsyncServer(IPAddress(192, 168, 4, 1), 80);
+  g_server->onClient(onServerClient, nullptr);
+  g_server->begin();
+  if (g_server->status() != LISTEN)
+    return;
+  startClient("example.invalid", 80);
+  IPAddress remote = g_client->remoteIP();
+  if (remote.toString().empty() || g_client->remotePort() == 0 || g_client->state() == CLOSED)
+    g_client->abort();
+}
