@@ -27,15 +27,19 @@ constexpr const char *kTap = "atcptap0";
 const IPAddress kLinuxIp = tst::lwip::linuxIp4();
 const IPAddress kLwipIp = tst::lwip::lwipIp4();
 
-bool run(const std::string &cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+bool run(const std::string &cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 std::string runOutput(const std::string &cmd) {
   std::string out;
   FILE *p = popen(cmd.c_str(), "r");
-  if (!p) return out;
+  if (!p)
+    return out;
   char buf[512];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    out.append(buf, n);
   pclose(p);
   return out;
 }
@@ -44,7 +48,8 @@ template <class Pred>
 bool waitFor(Pred pred, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
   auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
+    if (pred())
+      return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return pred();
@@ -72,17 +77,20 @@ struct HelloServer {
 };
 
 TEST(LwipTap, LinuxCurlGetsAnswerFromLwipServer) {
-  if (!g_skipReason.empty()) GTEST_SKIP() << g_skipReason;
+  if (!g_skipReason.empty())
+    GTEST_SKIP() << g_skipReason;
   HelloServer hello;
   ASSERT_EQ(hello.server.status(), LISTEN);
-  if (!run("command -v curl")) GTEST_SKIP() << "curl is not installed";
+  if (!run("command -v curl"))
+    GTEST_SKIP() << "curl is not installed";
   std::string body = runOutput("curl -s --max-time 10 http://10.200.0.2:80/");
   EXPECT_EQ(body, "hello from lwIP");
   EXPECT_TRUE(waitFor([&] { return hello.served.load() == 1; }));
 }
 
 TEST(LwipTap, LinuxSocketExchangesBytesWithLwipServer) {
-  if (!g_skipReason.empty()) GTEST_SKIP() << g_skipReason;
+  if (!g_skipReason.empty())
+    GTEST_SKIP() << g_skipReason;
   HelloServer hello;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in sa{};
@@ -96,13 +104,15 @@ TEST(LwipTap, LinuxSocketExchangesBytesWithLwipServer) {
   std::string got;
   char buf[256];
   ssize_t n;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, size_t(n));
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+    got.append(buf, size_t(n));
   close(fd);
   EXPECT_NE(got.find("hello from lwIP"), std::string::npos) << got;
 }
 
 TEST(LwipTap, LwipClientReachesLinuxListener) {
-  if (!g_skipReason.empty()) GTEST_SKIP() << g_skipReason;
+  if (!g_skipReason.empty())
+    GTEST_SKIP() << g_skipReason;
   int lfd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -142,6 +152,7 @@ int main(int argc, char **argv) {
   // A namespace of our own, made before any thread exists, so everything this
   // process sends stays inside it.
   g_skipReason = tst::lwip::makeTapLink(kTap);
-  if (!g_skipReason.empty()) std::printf("lwIP TAP tests skip: %s\n", g_skipReason.c_str());
+  if (!g_skipReason.empty())
+    std::printf("lwIP TAP tests skip: %s\n", g_skipReason.c_str());
   return RUN_ALL_TESTS();
 }

@@ -7,7 +7,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -388,4 +390,178 @@ TEST(IdleConnections, SilentConnectionsAreReapedByTheRxTimeout) {
     server.end();
   }
   EXPECT_TRUE(waitFdsAtMost(fds, 5000ms)) << openFdCount() << " fds, baseline " << fds;
+}
+
+// ---- ten thousand half-open connections ----------------------------------------------------
+
+namespace {
+
+// The peers of the half-open test, in a child process: their 10,000 descriptors then
+// do not count against this process's RLIMIT_NOFILE (the server's 10,000 do), so the
+// test runs where the hard limit is 20,000 and cannot be raised (no CAP_SYS_RESOURCE).
+// The child only makes system calls (it is forked from a process with threads). It
+// connects in batches on command and, on 'v', makes every socket vanish without a FIN
+// or an RST: in TCP_REPAIR mode close() drops a socket silently (CAP_NET_ADMIN), which
+// is what a peer that lost power or its network looks like to the server.
+class VanishingPeers {
+public:
+  VanishingPeers(uint16_t port, int count, int batch) : _fds(size_t(count), -1) {
+    int down[2], up[2];
+    if (::pipe(down) != 0 || ::pipe(up) != 0)
+      return;
+    _pid = ::fork();
+    if (_pid == 0) {
+      ::close(down[1]);
+      ::close(up[0]);
+      child(down[0], up[1], port, count, batch);
+    }
+    ::close(down[0]);
+    ::close(up[1]);
+    _cmd = down[1];
+    _reply = up[0];
+  }
+  ~VanishingPeers() {
+    if (_pid > 0) {
+      ::kill(_pid, SIGKILL);
+      ::waitpid(_pid, nullptr, 0);
+    }
+    if (_cmd >= 0)
+      ::close(_cmd);
+    if (_reply >= 0)
+      ::close(_reply);
+  }
+  bool started() const { return _pid > 0; }
+  // Connects the next batch; returns how many connects were started so far.
+  int nextBatch() { return command('n') ? ++_batches : -1; }
+  // True when every socket vanished silently, false when TCP_REPAIR was refused (the
+  // child then just exits: the peers end with a FIN instead, and the test says so).
+  bool vanish(bool *repaired) {
+    char r = 0;
+    if (!command('v', &r))
+      return false;
+    *repaired = r == '1';
+    ::waitpid(_pid, nullptr, 0);
+    _pid = -1;
+    ::close(_cmd);
+    ::close(_reply);
+    _cmd = _reply = -1;
+    return true;
+  }
+
+private:
+  bool command(char c, char *reply = nullptr) {
+    char r;
+    if (::write(_cmd, &c, 1) != 1 || ::read(_reply, &r, 1) != 1)
+      return false;
+    if (reply)
+      *reply = r;
+    return true;
+  }
+  [[noreturn]] void child(int cmd, int reply, uint16_t port, int count, int batch) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int made = 0;
+    char c;
+    while (::read(cmd, &c, 1) == 1) {
+      char r = '1';
+      if (c == 'n') {
+        for (int end = std::min(count, made + batch); made < end; ++made) {
+          _fds[size_t(made)] = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+          ::connect(_fds[size_t(made)], reinterpret_cast<sockaddr *>(&a), sizeof a);
+        }
+      } else if (c == 'v') {
+        int on = 1;
+        for (int i = 0; i < made; ++i) {
+          if (setsockopt(_fds[size_t(i)], IPPROTO_TCP, TCP_REPAIR, &on, sizeof on) != 0)
+            r = '0';
+          ::close(_fds[size_t(i)]);
+        }
+        (void)::write(reply, &r, 1);
+        ::_exit(0);
+      }
+      if (::write(reply, &r, 1) != 1)
+        break;
+    }
+    ::_exit(1);
+  }
+
+  std::vector<int> _fds;  // allocated before fork: the child never allocates
+  pid_t _pid = -1;
+  int _cmd = -1, _reply = -1;
+  int _batches = 0;
+};
+
+}  // namespace
+
+TEST(HalfOpenConnections, TenThousandAbandonedPeersAreReapedWhileOthersAreServed) {
+  // Plain: 10,000 connections, 20,000 descriptors (the server's here, the peers' in a
+  // child). Sanitizers: 3,000.
+  const int count = scaled(10000, 3000);
+  constexpr int kBatch = 1000;  // below the listen backlog (1024): no SYN waits for a retry
+  if (raiseFdLimitTo(size_t(count + 500)) < size_t(count + 500))
+    GTEST_SKIP() << "RLIMIT_NOFILE cannot be raised to " << count + 500;
+  warmUp();
+  const size_t fds0 = openFdCount();
+  EchoServer pingServer;
+  Pinger pinger(pingServer.port());
+  ASSERT_TRUE(pinger.connected());
+
+  // The rx timeout is what reaps a half-open connection: nothing else ever arrives.
+  constexpr uint32_t kRxTimeoutS = 2;
+  std::atomic<int> accepted{0}, disconnects{0};
+  AsyncServer server(loopback4(), 0);
+  server.onClient(
+      [&](void *, AsyncClient *c) {
+        accepted++;
+        c->setRxTimeout(kRxTimeoutS);
+        c->onDisconnect(
+            [&](void *, AsyncClient *cl) {
+              disconnects++;
+              delete cl;
+            },
+            nullptr);
+      },
+      nullptr);
+  server.begin();
+  ASSERT_EQ(server.status(), LISTEN);
+  const size_t rss0 = rssKiB();
+
+  const auto t0 = Clock::now();
+  VanishingPeers peers(server.port(), count, kBatch);
+  ASSERT_TRUE(peers.started());
+  for (int want = 0; want < count;) {
+    ASSERT_GT(peers.nextBatch(), 0) << "the peer process died";
+    want = std::min(count, want + kBatch);
+    ASSERT_TRUE(waitFor([&] { return accepted.load() >= want; }, 10000ms))
+        << accepted.load() << " of " << want << " accepted";
+  }
+  const auto connectMs = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
+  const size_t rss1 = rssKiB();
+  const double perConn = double(rss1 - std::min(rss0, rss1)) * 1024.0 / count;
+  std::printf("[half-open] %d connections up in %lld ms; RSS %zu -> %zu KiB, %.0f bytes each\n",
+              count, (long long)connectMs, rss0, rss1, perConn);
+  // The library's share of a connection (client object, backend state, buffers made on
+  // demand), not a receive buffer or a thread per connection.
+  EXPECT_LT(perConn, kAsan ? 24.0 * 1024 : 6.0 * 1024);
+  EXPECT_GE(openFdCount(), fds0 + size_t(count)) << "the server does not hold the connections";
+  EXPECT_EQ(disconnects.load(), 0) << "reaped before the rx timeout";
+
+  bool repaired = false;
+  ASSERT_TRUE(peers.vanish(&repaired)) << "the peer process died";
+  if (!repaired)
+    std::printf("[half-open] TCP_REPAIR not permitted: the peers ended with a FIN instead\n");
+  ASSERT_TRUE(
+      waitFor([&] { return disconnects.load() == count; }, milliseconds((kRxTimeoutS + 5) * 1000)))
+      << disconnects.load() << " of " << count << " reaped";
+  const auto reapedMs = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
+  std::printf("[half-open] all reaped %lld ms after the first connect\n", (long long)reapedMs);
+  std::this_thread::sleep_for(100ms);
+  pinger.stop();
+  expectPingerHealthy(pinger, "ten thousand half-open connections, held then reaped");
+  server.end();
+  EXPECT_TRUE(waitFdsAtMost(fds0 + 1, 5000ms))  // + pingServer's listener
+      << openFdCount() << " fds, baseline " << fds0 << "\n"
+      << describeOpenSockets().substr(0, 2000);
 }

@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,20 @@ size_t rssKiB() {
   }
   std::fclose(f);
   return kib;
+}
+
+size_t raiseFdLimitTo(size_t want) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return 0;
+  if (rl.rlim_cur < want) {
+    rl.rlim_cur = want;
+    if (rl.rlim_max < want)
+      rl.rlim_max = want;  // needs CAP_SYS_RESOURCE; on failure the limit stays
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return size_t(rl.rlim_cur);
 }
 
 size_t heapInUse() {

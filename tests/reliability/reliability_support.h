@@ -58,8 +58,11 @@ inline milliseconds latencyBound() {
 
 size_t openFdCount();  // entries of /proc/self/fd (not counting the one used to list it)
 size_t rssKiB();       // VmRSS of /proc/self/status
-size_t heapInUse();    // mallinfo2().uordblks: bytes malloc'd and not freed (0 under sanitizers)
-double cpuSeconds();   // CPU time of the whole process (every thread)
+// Raises RLIMIT_NOFILE to at least `want` (the hard limit too, which root may);
+// returns the soft limit in force afterwards.
+size_t raiseFdLimitTo(size_t want);
+size_t heapInUse();   // mallinfo2().uordblks: bytes malloc'd and not freed (0 under sanitizers)
+double cpuSeconds();  // CPU time of the whole process (every thread)
 
 // Runs one connection through the library so that its fixed descriptors (epoll, eventfd,
 // spare fd) and buffers exist before a test takes its baseline.

@@ -3,8 +3,12 @@
 // thread and calls lwIP under the core lock.
 #include <algorithm>
 
-#include "backends/lwip/mailbox.h"
 #include "backends/lwip/ip_convert.h"
+#include "backends/lwip/mailbox.h"
+
+extern "C" {
+#include "lwip/priv/tcp_priv.h"  // tcp_process_refused_data
+}
 
 namespace asynctcp::backend {
 
@@ -21,7 +25,8 @@ namespace {
 // then works as the RFC says, while lwIP's silly-window avoidance still announces
 // zero. A persist probe may land in the lent byte; consumed() pays the loan back.
 void lendWindowByte(Conn *c, struct tcp_pcb *pcb) {
-  if (pcb->rcv_wnd != 0) return;
+  if (pcb->rcv_wnd != 0)
+    return;
   tcp_recved(pcb, 1);
   ++c->lent;
 }
@@ -29,10 +34,12 @@ void lendWindowByte(Conn *c, struct tcp_pcb *pcb) {
 err_t s_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
   auto *c = static_cast<Conn *>(arg);
   if (!c) {
-    if (p) pbuf_free(p);
+    if (p)
+      pbuf_free(p);
     return ERR_OK;
   }
-  if (p) lendWindowByte(c, pcb);
+  if (p)
+    lendWindowByte(c, pcb);
   if (!p) {  // the peer's FIN
     {
       os::LockGuard g(mailLock());
@@ -41,7 +48,8 @@ err_t s_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
     post(c);
     return ERR_OK;
   }
-  if (err != ERR_OK || !rxBudgetTake()) return ERR_MEM;  // lwIP keeps it and redelivers
+  if (err != ERR_OK || !rxBudgetTake(c))
+    return ERR_MEM;  // lwIP keeps it (refused_data) and hands it over again later
   {
     os::LockGuard g(mailLock());
     if (c->rx)
@@ -56,7 +64,8 @@ err_t s_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
 
 err_t s_sent(void *arg, struct tcp_pcb *, u16_t len) {
   auto *c = static_cast<Conn *>(arg);
-  if (!c) return ERR_OK;
+  if (!c)
+    return ERR_OK;
   {
     os::LockGuard g(mailLock());
     c->sentPending += len;  // coalesced: one SENT per delivery
@@ -68,7 +77,8 @@ err_t s_sent(void *arg, struct tcp_pcb *, u16_t len) {
 // lwIP has already freed the pcb when it calls this: forget it before anything else.
 void s_err(void *arg, err_t err) {
   auto *c = static_cast<Conn *>(arg);
-  if (!c) return;
+  if (!c)
+    return;
   c->pcb = nullptr;
   {
     os::LockGuard g(mailLock());
@@ -80,7 +90,8 @@ void s_err(void *arg, err_t err) {
 
 err_t s_connected(void *arg, struct tcp_pcb *, err_t) {
   auto *c = static_cast<Conn *>(arg);
-  if (!c) return ERR_OK;
+  if (!c)
+    return ERR_OK;
   {
     os::LockGuard g(mailLock());
     c->connectedPending = true;
@@ -107,8 +118,8 @@ struct Taken {
 
 Taken take(Conn *c) {
   os::LockGuard g(mailLock());
-  Taken t{c->connectedPending, c->finPending, c->errPending, c->err, c->rx, c->rxCount,
-          c->sentPending};
+  Taken t{c->connectedPending, c->finPending, c->errPending, c->err, c->rx,
+          c->rxCount,          c->sentPending};
   c->connectedPending = c->finPending = c->errPending = false;
   c->rx = nullptr;
   c->rxCount = 0;
@@ -116,7 +127,9 @@ Taken take(Conn *c) {
   return t;
 }
 
-bool alive(Conn *c) { return !c->released && c->owner; }
+bool alive(Conn *c) {
+  return !c->released && c->owner;
+}
 
 // Whether the pcb still takes data. CLOSE_WAIT too: the peer's FIN may reach lwIP
 // while the service thread is still delivering the data before it, and the
@@ -134,6 +147,7 @@ void installCallbacks(Conn *c) {
 }
 
 void freeConn(Conn *c) {
+  forgetRefused(c);
   Taken t = take(c);
   if (t.rx) {
     rxBudgetGive(t.rxCount);
@@ -145,14 +159,18 @@ void freeConn(Conn *c) {
 void deliver(Conn *c) {
   c->delivering = true;  // a close() inside a callback must not free it under us
   Taken t = take(c);
-  if (t.rx) rxBudgetGive(t.rxCount);
+  if (t.rx)
+    rxBudgetGive(t.rxCount);
   if (!alive(c)) {
-    if (t.rx) pbuf_free(t.rx);
+    if (t.rx)
+      pbuf_free(t.rx);
     c->delivering = false;
-    if (c->released && !isQueued(c)) freeConn(c);
+    if (c->released && !isQueued(c))
+      freeConn(c);
     return;
   }
-  if (t.connected) events::connected(c->owner);
+  if (t.connected)
+    events::connected(c->owner);
   if (t.rx) {
     if (alive(c))
       events::receivedPackets(c->owner, t.rx);
@@ -163,7 +181,8 @@ void deliver(Conn *c) {
     c->acked += t.sent;
     events::acked(c->owner, t.sent);
   }
-  if (t.fin && alive(c)) events::finReceived(c->owner);
+  if (t.fin && alive(c))
+    events::finReceived(c->owner);
   if (t.err && alive(c)) {
     ClientImpl *owner = c->owner;
     c->owner = nullptr;
@@ -171,14 +190,35 @@ void deliver(Conn *c) {
     events::failed(owner, t.errCode, 0);
   }
   c->delivering = false;
-  if (c->released && !isQueued(c)) freeConn(c);
+  if (c->released && !isQueued(c))
+    freeConn(c);
+}
+
+// lwIP retries refused data only from its 250 ms timer (or when the peer sends again,
+// which it will not while its window is full): alone, a connection whose data met a
+// full queue would wait that long with the service thread idle. So once the queue has
+// room, the service thread asks lwIP for it at once, oldest refusal first.
+void redeliverRefused() {
+  if (!anyRefused() || !nextRefused())
+    return;  // nothing refused, or no room yet: no need for the core lock
+  CoreLock lock;
+  while (Conn *c = nextRefused()) {
+    if (!c->pcb || !c->pcb->refused_data) {
+      forgetRefused(c);  // closed, or lwIP's own retry got it through
+      continue;
+    }
+    tcp_process_refused_data(c->pcb);  // calls s_recv, which takes it or refuses again
+    if (stillRefused(c))
+      return;  // the queue is full again
+  }
 }
 
 ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   ip_addr_t addr = toLwip(ip);
   CoreLock lock;
   struct tcp_pcb *pcb = tcp_new_ip_type(IP_GET_TYPE(&addr));
-  if (!pcb) return {nullptr, ERR_MEM, 0};
+  if (!pcb)
+    return {nullptr, ERR_MEM, 0};
   auto *c = new Conn();
   c->pcb = pcb;
   c->owner = owner;
@@ -193,42 +233,55 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   return {c, ERR_OK, 0};
 }
 
-void setOwner(Conn *c, ClientImpl *owner) { c->owner = owner; }
+void setOwner(Conn *c, ClientImpl *owner) {
+  c->owner = owner;
+}
 
-size_t inFlight(Conn *c) { return size_t(c->added - c->acked); }
+size_t inFlight(Conn *c) {
+  return size_t(c->added - c->acked);
+}
 
 void setSendBudget(Conn *, size_t) {}  // lwIP's is TCP_SND_BUF, fixed when lwIP is built
-void setAckEvents(Conn *, bool) {}                // lwIP's sent callback is always prompt
-bool refreshAcks(Conn *) { return false; }
+void setAckEvents(Conn *, bool) {}     // lwIP's sent callback is always prompt
+bool refreshAcks(Conn *) {
+  return false;
+}
 
 size_t space(Conn *c) {
   CoreLock lock;
-  if (!sendable(c->pcb)) return 0;
+  if (!sendable(c->pcb))
+    return 0;
   return tcp_sndbuf(c->pcb);
 }
 
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
   CoreLock lock;
-  if (!sendable(c->pcb)) return 0;
+  if (!sendable(c->pcb))
+    return 0;
   size_t n = std::min<size_t>(size, tcp_sndbuf(c->pcb));
-  if (!n) return 0;
+  if (!n)
+    return 0;
   u8_t f = ((flags & ASYNC_WRITE_FLAG_COPY) ? TCP_WRITE_FLAG_COPY : 0) |
            ((flags & ASYNC_WRITE_FLAG_MORE) ? TCP_WRITE_FLAG_MORE : 0);
-  if (tcp_write(c->pcb, data, u16_t(n), f) != ERR_OK) return 0;  // the segment queue is full
+  if (tcp_write(c->pcb, data, u16_t(n), f) != ERR_OK)
+    return 0;  // the segment queue is full
   c->added += n;
-  if (pushNow) tcp_output(c->pcb);
+  if (pushNow)
+    tcp_output(c->pcb);
   return n;
 }
 
 err_t send(Conn *c) {
   CoreLock lock;
-  if (!c->pcb) return ERR_CONN;
+  if (!c->pcb)
+    return ERR_CONN;
   return tcp_output(c->pcb);
 }
 
 void consumed(Conn *c, size_t len) {
   CoreLock lock;
-  if (!c->pcb) return;
+  if (!c->pcb)
+    return;
   size_t repaid = std::min<size_t>(len, c->lent);  // see lendWindowByte()
   c->lent -= uint32_t(repaid);
   len -= repaid;
@@ -249,11 +302,13 @@ void close(Conn *c) {
     if (c->pcb) {
       detachCallbacks(c->pcb);
       // lwIP sends what is queued, then FIN; it owns the pcb from here on.
-      if (tcp_close(c->pcb) != ERR_OK) tcp_abort(c->pcb);
+      if (tcp_close(c->pcb) != ERR_OK)
+        tcp_abort(c->pcb);
       c->pcb = nullptr;
     }
   }
-  if (!c->delivering && !isQueued(c)) freeConn(c);
+  if (!c->delivering && !isQueued(c))
+    freeConn(c);
 }
 
 void abort(Conn *c) {
@@ -267,12 +322,14 @@ void abort(Conn *c) {
       c->pcb = nullptr;
     }
   }
-  if (!c->delivering && !isQueued(c)) freeConn(c);
+  if (!c->delivering && !isQueued(c))
+    freeConn(c);
 }
 
 void setNoDelay(Conn *c, bool on) {
   CoreLock lock;
-  if (!c->pcb) return;
+  if (!c->pcb)
+    return;
   if (on)
     tcp_nagle_disable(c->pcb);
   else
@@ -286,7 +343,8 @@ bool getNoDelay(Conn *c) {
 
 void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
   CoreLock lock;
-  if (!c->pcb) return;
+  if (!c->pcb)
+    return;
   if (!ms) {
     ip_reset_option(c->pcb, SOF_KEEPALIVE);
     return;
@@ -305,7 +363,8 @@ uint16_t mss(Conn *c) {
 bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
                uint16_t *remotePort) {
   CoreLock lock;
-  if (!c->pcb) return false;
+  if (!c->pcb)
+    return false;
   *local = fromLwip(c->pcb->local_ip);
   *remote = fromLwip(c->pcb->remote_ip);
   *localPort = c->pcb->local_port;

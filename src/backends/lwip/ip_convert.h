@@ -28,7 +28,8 @@ inline IPAddress fromLwip(const ip_addr_t &a) {
   if (IP_IS_V6_VAL(a)) {
     const uint8_t *b = reinterpret_cast<const uint8_t *>(ip_2_ip6(&a)->addr);
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(b, mapped, 12) == 0) return IPAddress(IPv4, b + 12);
+    if (std::memcmp(b, mapped, 12) == 0)
+      return IPAddress(IPv4, b + 12);
     return IPAddress(IPv6, b);
   }
   return IPAddress(IPv4, reinterpret_cast<const uint8_t *>(&ip_2_ip4(&a)->addr));

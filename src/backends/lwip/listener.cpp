@@ -11,14 +11,18 @@ constexpr u8_t kBacklog = 255;
 // tcpip thread.
 err_t s_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
   auto *l = static_cast<Listener *>(arg);
-  if (!l || err != ERR_OK || !pcb) return ERR_VAL;
+  if (!l || err != ERR_OK || !pcb)
+    return ERR_VAL;
+  bool full;
   {
     os::LockGuard g(mailLock());
-    if (l->accepted.size() >= CONFIG_ASYNC_TCP_QUEUE_SIZE) {
-      // Overload: refuse this one cleanly rather than queue without bound.
-      tcp_abort(pcb);
-      return ERR_ABRT;
-    }
+    full = l->accepted.size() >= CONFIG_ASYNC_TCP_QUEUE_SIZE;
+  }
+  if (full) {
+    // Overload: refuse this one cleanly (RST) rather than queue without bound.
+    noteAcceptRefused();
+    tcp_abort(pcb);
+    return ERR_ABRT;
   }
   auto *c = new Conn();
   c->pcb = pcb;
@@ -49,14 +53,17 @@ void deliver(Listener *l) {
       events::accepted(l->owner, c);
   }
   l->delivering = false;
-  if (l->released && !isQueued(l)) delete l;
+  if (l->released && !isQueued(l))
+    delete l;
 }
 
 ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerImpl *owner) {
   ip_addr_t addr = toLwip(ip);
   CoreLock lock;
-  struct tcp_pcb *pcb = tcp_new_ip_type(anyAddress ? u8_t(IPADDR_TYPE_ANY) : u8_t(IP_GET_TYPE(&addr)));
-  if (!pcb) return {nullptr, ERR_MEM, 0};
+  struct tcp_pcb *pcb =
+      tcp_new_ip_type(anyAddress ? u8_t(IPADDR_TYPE_ANY) : u8_t(IP_GET_TYPE(&addr)));
+  if (!pcb)
+    return {nullptr, ERR_MEM, 0};
   ip_set_option(pcb, SOF_REUSEADDR);  // TIME_WAIT must not block a restart; tcp_listen still
                                       // refuses a second listener on the port
   err_t err = tcp_bind(pcb, anyAddress ? IP_ANY_TYPE : &addr, port);
@@ -78,7 +85,9 @@ ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerI
   return {l, ERR_OK, 0};
 }
 
-uint16_t listenerPort(Listener *l) { return l->port; }
+uint16_t listenerPort(Listener *l) {
+  return l->port;
+}
 
 void closeListener(Listener *l) {
   l->owner = nullptr;
@@ -92,8 +101,10 @@ void closeListener(Listener *l) {
       l->pcb = nullptr;
     }
   }
-  if (l->delivering || isQueued(l)) return;
-  for (Conn *c : takeAccepted(l)) abort(c);
+  if (l->delivering || isQueued(l))
+    return;
+  for (Conn *c : takeAccepted(l))
+    abort(c);
   delete l;
 }
 

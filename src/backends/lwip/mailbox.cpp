@@ -2,6 +2,9 @@
 // service thread's loop over it.
 #include "backends/lwip/mailbox.h"
 
+#include "backends/lwip/lwip_stats.h"
+
+#include <atomic>
 #include <cstdlib>
 
 extern "C" {
@@ -17,26 +20,40 @@ struct Queue {
   Mailbox *head = nullptr;  // guarded by lock
   Mailbox *tail = nullptr;
   uint32_t rxPbufs = 0;
+  Conn *refusedHead = nullptr;  // oldest refusal first
+  Conn *refusedTail = nullptr;
+  std::atomic<bool> anyRefused{false};  // read without the lock by the service loop
 };
 // Never destroyed: the tcpip and service threads outlive static destructors.
 Queue &g_q = *new Queue();
 
+std::atomic<uint64_t> g_rxRefused{0}, g_acceptsRefused{0}, g_rxRedelivered{0};
+std::atomic<uint32_t> g_rxQueuedPeak{0};
+
 Mailbox *popReady() {
   os::LockGuard g(g_q.lock);
   Mailbox *m = g_q.head;
-  if (!m) return nullptr;
+  if (!m)
+    return nullptr;
   g_q.head = m->nextReady;
-  if (!g_q.head) g_q.tail = nullptr;
+  if (!g_q.head)
+    g_q.tail = nullptr;
   m->nextReady = nullptr;
   m->queued = false;
   return m;
 }
 }  // namespace
 
-CoreLock::CoreLock() { LOCK_TCPIP_CORE(); }
-CoreLock::~CoreLock() { UNLOCK_TCPIP_CORE(); }
+CoreLock::CoreLock() {
+  LOCK_TCPIP_CORE();
+}
+CoreLock::~CoreLock() {
+  UNLOCK_TCPIP_CORE();
+}
 
-os::Mutex &mailLock() { return g_q.lock; }
+os::Mutex &mailLock() {
+  return g_q.lock;
+}
 
 bool isQueued(Mailbox *m) {
   os::LockGuard g(g_q.lock);
@@ -46,7 +63,8 @@ bool isQueued(Mailbox *m) {
 void post(Mailbox *m) {
   {
     os::LockGuard g(g_q.lock);
-    if (m->queued) return;
+    if (m->queued)
+      return;
     m->queued = true;
     if (g_q.tail)
       g_q.tail->nextReady = m;
@@ -57,11 +75,43 @@ void post(Mailbox *m) {
   g_q.notifier.notify();
 }
 
-bool rxBudgetTake() {
-  os::LockGuard g(g_q.lock);
-  if (g_q.rxPbufs >= CONFIG_ASYNC_TCP_QUEUE_SIZE) return false;
-  ++g_q.rxPbufs;
-  return true;
+// Call with the lock held.
+void unlinkRefused(Conn *c) {
+  (c->prevRefused ? c->prevRefused->nextRefused : g_q.refusedHead) = c->nextRefused;
+  (c->nextRefused ? c->nextRefused->prevRefused : g_q.refusedTail) = c->prevRefused;
+  c->prevRefused = c->nextRefused = nullptr;
+  c->refused = false;
+  g_q.anyRefused.store(g_q.refusedHead != nullptr, std::memory_order_relaxed);
+}
+
+bool rxBudgetTake(Conn *c) {
+  bool othersWait;
+  {
+    os::LockGuard g(g_q.lock);
+    const bool full = g_q.rxPbufs >= CONFIG_ASYNC_TCP_QUEUE_SIZE;
+    // Refused connections go first: if fresh data of others could take the room the
+    // service thread frees, a refused one might find the queue full at every retry.
+    if (!full && (c->refused || !g_q.refusedHead)) {
+      if (c->refused)
+        unlinkRefused(c);
+      ++g_q.rxPbufs;
+      if (g_q.rxPbufs > g_rxQueuedPeak.load(std::memory_order_relaxed))
+        g_rxQueuedPeak.store(g_q.rxPbufs, std::memory_order_relaxed);
+      return true;
+    }
+    g_rxRefused.fetch_add(1, std::memory_order_relaxed);
+    if (!c->refused) {
+      c->refused = true;
+      c->prevRefused = g_q.refusedTail;
+      (g_q.refusedTail ? g_q.refusedTail->nextRefused : g_q.refusedHead) = c;
+      g_q.refusedTail = c;
+      g_q.anyRefused.store(true, std::memory_order_relaxed);
+    }
+    othersWait = !full;
+  }
+  if (othersWait)
+    g_q.notifier.notify();  // there is room: the service thread hands the waiting data over
+  return false;
 }
 
 void rxBudgetGive(uint32_t pbufs) {
@@ -69,12 +119,42 @@ void rxBudgetGive(uint32_t pbufs) {
   g_q.rxPbufs -= pbufs;
 }
 
+bool anyRefused() {
+  return g_q.anyRefused.load(std::memory_order_relaxed);
+}
+
+Conn *nextRefused() {
+  os::LockGuard g(g_q.lock);
+  if (g_q.rxPbufs >= CONFIG_ASYNC_TCP_QUEUE_SIZE)
+    return nullptr;
+  return g_q.refusedHead;
+}
+
+bool stillRefused(Conn *c) {
+  os::LockGuard g(g_q.lock);
+  if (!c->refused)
+    g_rxRedelivered.fetch_add(1, std::memory_order_relaxed);
+  return c->refused;
+}
+
+void forgetRefused(Conn *c) {
+  os::LockGuard g(g_q.lock);
+  if (c->refused)
+    unlinkRefused(c);
+}
+
+void noteAcceptRefused() {
+  g_acceptsRefused.fetch_add(1, std::memory_order_relaxed);
+}
+
 bool init() {
   static const bool started = startStack();  // once, whichever thread comes first
   return started;
 }
 
-void wake() { g_q.notifier.notify(); }
+void wake() {
+  g_q.notifier.notify();
+}
 
 void run() {
   for (;;) {
@@ -84,10 +164,27 @@ void run() {
         deliver(static_cast<Conn *>(m));
       else
         deliver(static_cast<Listener *>(m));
+      redeliverRefused();  // the delivery made room in the queue
     }
+    redeliverRefused();
     deliverDns();
     events::loopIteration();
   }
 }
 
 }  // namespace asynctcp::backend
+
+namespace asynctcp::backend::stats {
+uint64_t rxRefused() {
+  return g_rxRefused.load(std::memory_order_relaxed);
+}
+uint32_t rxQueuedPeak() {
+  return g_rxQueuedPeak.load(std::memory_order_relaxed);
+}
+uint64_t rxRedelivered() {
+  return g_rxRedelivered.load(std::memory_order_relaxed);
+}
+uint64_t acceptsRefused() {
+  return g_acceptsRefused.load(std::memory_order_relaxed);
+}
+}  // namespace asynctcp::backend::stats

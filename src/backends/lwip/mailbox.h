@@ -23,8 +23,8 @@ enum class Kind : uint8_t { Conn, Listener };
 
 struct Mailbox {
   Kind kind;
-  bool queued = false;    // in the ready list (guarded by the mail lock)
-  bool released = false;  // the core let go; freed once out of the ready list
+  bool queued = false;      // in the ready list (guarded by the mail lock)
+  bool released = false;    // the core let go; freed once out of the ready list
   bool delivering = false;  // service thread: deliver() is running for it
   Mailbox *nextReady = nullptr;
 };
@@ -41,6 +41,8 @@ struct Conn : Mailbox {
   err_t err = ERR_OK;
   struct pbuf *rx = nullptr;  // chained received pbufs
   uint32_t rxCount = 0;
+  bool refused = false;  // lwIP holds data we refused: in the refused list
+  Conn *prevRefused = nullptr, *nextRefused = nullptr;
   uint32_t sentPending = 0;
   // Service thread only.
   ClientImpl *owner = nullptr;
@@ -68,13 +70,22 @@ public:
 void post(Mailbox *m);  // queue it if not queued, wake the service thread
 os::Mutex &mailLock();
 bool isQueued(Mailbox *m);
-bool rxBudgetTake();    // false when the queue is full: the caller returns ERR_MEM
+// False when the queue is full: the caller returns ERR_MEM, and c joins the refused
+// list so the service thread asks lwIP for the data as soon as there is room again.
+bool rxBudgetTake(Conn *c);
 void rxBudgetGive(uint32_t pbufs);
+// Service thread: the refused list, oldest refusal first.
+bool anyRefused();            // cheap, no lock
+Conn *nextRefused();          // its head, while the queue has room
+bool stillRefused(Conn *c);   // after asking lwIP for c's data again
+void forgetRefused(Conn *c);  // c has nothing refused any more, or is about to be freed
+void noteAcceptRefused();     // for stats::acceptsRefused()
 
 // conn.cpp
 void installCallbacks(Conn *c);
 void deliver(Conn *c);  // service thread: turn the mailbox into events
 void freeConn(Conn *c);
+void redeliverRefused();  // service thread: hand refused data over now, not at lwIP's timer
 
 // listener.cpp
 void deliver(Listener *l);

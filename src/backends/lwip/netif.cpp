@@ -25,6 +25,7 @@ extern "C" {
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -124,7 +125,7 @@ int openTap(const char *device) {
     return -1;
   ifreq ifr{};
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-  std::strncpy(ifr.ifr_name, device, IFNAMSIZ - 1);
+  std::memcpy(ifr.ifr_name, device, std::min<size_t>(std::strlen(device), IFNAMSIZ - 1));
   if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
     ::close(fd);
     return -1;

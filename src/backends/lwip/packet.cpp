@@ -11,9 +11,11 @@ extern "C" {
 namespace asynctcp::backend {
 
 struct pbuf *allocPacket(const void *data, size_t len) {
-  if (len > 0xFFFF) return nullptr;
+  if (len > 0xFFFF)
+    return nullptr;
   struct pbuf *p = pbuf_alloc(PBUF_RAW, u16_t(len), PBUF_RAM);
-  if (p) std::memcpy(p->payload, data, len);
+  if (p)
+    std::memcpy(p->payload, data, len);
   return p;
 }
 
