@@ -5,6 +5,10 @@
 
 #include <cstdint>
 
+#if defined(ESP_PLATFORM) && !defined(ASYNCTCP_LWIP_TYPES)
+#define ASYNCTCP_LWIP_TYPES 1  // ESP-IDF and arduino-esp32: lwIP's own err_t, pbuf, tcp_state
+#endif
+
 #if defined(ASYNCTCP_LWIP_TYPES)
 // The lwIP backend (and ESP32) take the real definitions.
 extern "C" {
