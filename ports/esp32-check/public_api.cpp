@@ -1,7 +1,14 @@
 // The public header as an ESP32 sketch uses it, compiled by scripts/cross-check
 // with the ESP32 build's flags (-fno-exceptions -fno-rtti): an echo server, a
 // client that connects by name and writes from onAck, onPacket with lwIP's
-// pbuf fields, and the error, state and address helpers.
+// pbuf fields, and the error, state and address helpers. scripts/cross-check
+// compiles it twice: as ESP-IDF code, and as an Arduino sketch (ARDUINO defined,
+// Arduino.h first as the IDE adds it, addresses from WiFi) against arduino-esp32's
+// IPAddress, so only what both IPAddress classes have is used here.
+#if defined(ARDUINO)
+#include <Arduino.h>
+#include <WiFi.h>
+#endif
 #include <AsyncTCP.h>
 
 namespace {
@@ -57,13 +64,32 @@ void startClient(const char *host, uint16_t port) {
 
 // Called from app_main() in a real sketch; here it only has to compile and link-resolve.
 extern "C" void asynctcp_public_api_check(void) {
+#if defined(ARDUINO)
+  g_server = new AsyncServer(WiFi.localIP(), 80);
+#else
   g_server = new AsyncServer(IPAddress(192, 168, 4, 1), 80);
+#endif
   g_server->onClient(onServerClient, nullptr);
   g_server->begin();
   if (g_server->status() != LISTEN)
     return;
   startClient("example.invalid", 80);
   IPAddress remote = g_client->remoteIP();
-  if (remote.toString().empty() || g_client->remotePort() == 0 || g_client->state() == CLOSED)
+  // length(): std::string (the library's IPAddress) and Arduino's String both have it.
+  if (remote.toString().length() == 0 || g_client->remotePort() == 0 || g_client->state() == CLOSED)
     g_client->abort();
+  if (remote.type() == IPv6 && remote[0] == 0xfe && remote.zone() == 0)
+    g_client->close();
+  if (remote == IPAddress(10, 0, 0, 1) || uint32_t(remote) == 0 ||
+      g_client->getRemoteAddress() != uint32_t(g_client->remoteIP()))
+    g_client->close(true);
+  AsyncClient *v6 = new AsyncClient();
+#if defined(ARDUINO)
+  v6->connect(WiFi.globalIPv6(), 443);
+#else
+  IPAddress target;
+  if (target.fromString("2001:db8::1"))
+    v6->connect(target, 443);
+#endif
+  (void)v6->localIP6();
 }

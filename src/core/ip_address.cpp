@@ -1,5 +1,8 @@
 // IPAddress text forms, through the C library's inet_pton/inet_ntop where the
 // platform has them (both ESP-IDF's lwIP and glibc provide these names).
+// Under ARDUINO (on ESP32) AsyncTCP.h takes arduino-esp32's IPAddress, whose core defines these.
+#if !defined(ARDUINO) || defined(ASYNCTCP_ARDUINO_LINUX)
+
 #include "asynctcp/IPAddress.h"
 
 #if defined(ESP_PLATFORM)
@@ -52,3 +55,5 @@ bool IPAddress::isAny() const {
       return false;
   return true;
 }
+
+#endif  // !ARDUINO || ASYNCTCP_ARDUINO_LINUX

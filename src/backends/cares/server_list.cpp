@@ -1,3 +1,6 @@
+// Host only: the Arduino IDE compiles every file under src/, ESP32 builds skip this one.
+#if !defined(ESP_PLATFORM)
+
 #include "backends/cares/server_list.h"
 
 #include <string>
@@ -38,3 +41,5 @@ bool dnsServerPortsValid(const char *list) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)

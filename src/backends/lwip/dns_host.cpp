@@ -3,6 +3,9 @@
 // resolver thread per query (the service thread never blocks); the result
 // comes back to the service thread like any other event. On ESP32 this file is
 // replaced by lwIP's dns_gethostbyname().
+// Host only: the Arduino IDE compiles every file under src/, ESP32 builds skip this one.
+#if !defined(ESP_PLATFORM)
+
 #include <ares.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -151,3 +154,5 @@ bool setDnsServers(const char *csv) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)

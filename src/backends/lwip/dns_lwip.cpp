@@ -3,6 +3,9 @@
 // dns_host.cpp's do (the finished list under the mail lock, then wake()), so
 // events::resolved() only ever runs from the service loop. Replaces
 // dns_host.cpp where lwIP is built with LWIP_DNS (ESP-IDF always is).
+// ESP32 only: the Arduino IDE compiles every file under src/, Linux builds skip this one.
+#if defined(ESP_PLATFORM)
+
 extern "C" {
 #include "lwip/dns.h"
 #include "lwip/prot/dns.h"  // DNS_SERVER_PORT
@@ -172,3 +175,5 @@ bool setDnsServers(const char *csv) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // defined(ESP_PLATFORM)

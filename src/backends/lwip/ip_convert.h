@@ -1,4 +1,5 @@
-// IPAddress <-> lwIP's ip_addr_t.
+// IPAddress <-> lwIP's ip_addr_t, through core/ip_bytes.h so that it works with
+// the library's IPAddress and with arduino-esp32's alike.
 #pragma once
 
 extern "C" {
@@ -8,18 +9,23 @@ extern "C" {
 #include <cstring>
 
 #include "AsyncTCP.h"
+#include "core/ip_bytes.h"
 
 namespace asynctcp::backend {
 
 inline ip_addr_t toLwip(const IPAddress &ip) {
   ip_addr_t a;
-  if (ip.type() == IPv6) {
+  if (isIpv6(ip)) {
     IP_SET_TYPE_VAL(a, IPADDR_TYPE_V6);
-    std::memcpy(ip_2_ip6(&a)->addr, ip.raw6(), 16);
+    uint8_t b[16];
+    ipv6Bytes(ip, b);
+    std::memcpy(ip_2_ip6(&a)->addr, b, 16);
     ip6_addr_clear_zone(ip_2_ip6(&a));
   } else {
     IP_SET_TYPE_VAL(a, IPADDR_TYPE_V4);
-    std::memcpy(&ip_2_ip4(&a)->addr, ip.raw4(), 4);
+    uint8_t b[4];
+    ipv4Bytes(ip, b);
+    std::memcpy(&ip_2_ip4(&a)->addr, b, 4);
   }
   return a;
 }
@@ -29,10 +35,10 @@ inline IPAddress fromLwip(const ip_addr_t &a) {
     const uint8_t *b = reinterpret_cast<const uint8_t *>(ip_2_ip6(&a)->addr);
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (std::memcmp(b, mapped, 12) == 0)
-      return IPAddress(IPv4, b + 12);
-    return IPAddress(IPv6, b);
+      return makeIpv4(b + 12);
+    return makeIpv6(b);
   }
-  return IPAddress(IPv4, reinterpret_cast<const uint8_t *>(&ip_2_ip4(&a)->addr));
+  return makeIpv4(reinterpret_cast<const uint8_t *>(&ip_2_ip4(&a)->addr));
 }
 
 }  // namespace asynctcp::backend

@@ -8,6 +8,9 @@
 // the pool elements for the default TCP_MSS of 536 (616 bytes) while
 // pbuf_alloc() fills them as if TCP_MSS were 1460, so every received frame over
 // 592 bytes overran the heap. Frames here go into PBUF_RAM pbufs of their size.
+// Host only: the Arduino IDE compiles every file under src/, ESP32 builds skip this one.
+#if !defined(ESP_PLATFORM)
+
 extern "C" {
 #include "lwip/netif.h"
 #include "lwip/etharp.h"
@@ -265,3 +268,5 @@ bool addTapNetif(const char *device, const IPAddress &ip, const IPAddress &netma
 }
 
 }  // namespace asynctcp::lwip
+
+#endif  // !defined(ESP_PLATFORM)

@@ -2,6 +2,9 @@
 // binary semaphores, esp_timer for the clock, and the service thread as a
 // task pinned with xTaskCreatePinnedToCore, configured like the ESP32 AsyncTCP
 // library (CONFIG_ASYNC_TCP_RUNNING_CORE, _STACK_SIZE, _PRIORITY).
+// ESP32 only: the Arduino IDE compiles every file under src/, Linux builds skip this one.
+#if defined(ESP_PLATFORM)
+
 #include "os/os.h"
 
 #include <atomic>
@@ -165,3 +168,5 @@ bool onServiceThread() {
 }
 
 }  // namespace asynctcp::os
+
+#endif  // defined(ESP_PLATFORM)

@@ -1,4 +1,7 @@
 // POSIX implementation of src/os/os.h (pthreads, CLOCK_MONOTONIC).
+// Host only: the Arduino IDE compiles every file under src/, ESP32 builds skip this one.
+#if !defined(ESP_PLATFORM)
+
 #include "os/os.h"
 
 #include <pthread.h>
@@ -147,3 +150,5 @@ bool onServiceThread() {
 }
 
 }  // namespace asynctcp::os
+
+#endif  // !defined(ESP_PLATFORM)
