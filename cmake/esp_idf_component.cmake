@@ -22,7 +22,7 @@ idf_component_register(
     "${asynctcp_root}/src/backends/lwip/listener.cpp"
     "${asynctcp_root}/src/backends/lwip/packet.cpp"
     "${asynctcp_root}/src/backends/lwip/dns_lwip.cpp"
-    "${asynctcp_root}/ports/esp-idf/lwip_stack.cpp"
+    "${asynctcp_root}/src/backends/lwip/stack_esp_idf.cpp"
   INCLUDE_DIRS "${asynctcp_root}/include"
   PRIV_INCLUDE_DIRS "${asynctcp_root}/src"
   # The public header includes lwIP's; FreeRTOS and esp_timer stay inside.

@@ -3,6 +3,9 @@
 // one call, made by the application or by arduino-esp32's WiFi/ETH), and
 // Wi-Fi or Ethernet add the netifs. The Linux build's netif.cpp, which starts
 // lwIP itself and adds a loopback netif, has no place here.
+// ESP32 only: the Arduino IDE compiles every file under src/, Linux builds skip this one.
+#if defined(ESP_PLATFORM)
+
 extern "C" {
 #include "lwip/tcpip.h"
 }
@@ -23,3 +26,5 @@ bool startStack() {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // defined(ESP_PLATFORM)
