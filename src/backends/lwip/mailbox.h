@@ -90,10 +90,10 @@ void redeliverRefused();  // service thread: hand refused data over now, not at 
 // listener.cpp
 void deliver(Listener *l);
 
-// netif.cpp
-bool startStack();  // tcpip thread and the loopback netif
+// netif.cpp on Linux (tcpip thread, loopback netif); stack_esp_idf.cpp on ESP32
+bool startStack();
 
-// dns_host.cpp
+// dns_host.cpp on Linux (c-ares); dns_lwip.cpp on ESP32 (lwIP DNS)
 void deliverDns();  // service thread: finished resolutions become events
 
 }  // namespace asynctcp::backend
