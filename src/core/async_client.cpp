@@ -2,6 +2,7 @@
 // called there, marshalled otherwise), so the state is only ever touched there.
 #include "AsyncTCP.h"
 #include "core/client_impl.h"
+#include "core/ip_bytes.h"
 #include "core/service.h"
 
 using asynctcp::ClientImpl;
@@ -222,7 +223,7 @@ IPAddress asV6(const IPAddress &ip) {
 ip6_addr_t toIp6(const IPAddress &ip) {
   IPAddress v6 = asV6(ip);
   ip6_addr_t a{};
-  std::memcpy(a.addr, v6.raw6(), 16);
+  asynctcp::ipv6Bytes(v6, reinterpret_cast<uint8_t *>(a.addr));
   a.zone = v6.zone();
   return a;
 }
