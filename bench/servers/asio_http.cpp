@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "support/asio_serve.h"
 #include "support/http_hello.h"
 #include "support/server_process.h"
 
@@ -53,37 +54,8 @@ private:
   size_t _owed = 0;
 };
 
-void accept(tcp::acceptor &acceptor) {
-  acceptor.async_accept([&acceptor](asio::error_code ec, tcp::socket socket) {
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<HttpSession>(std::move(socket))->start();
-    }
-    accept(acceptor);
-  });
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
-  bench::ServerArgs args = bench::parseServerArgs(argc, argv);
-  bench::startServerProcess(args);
-  asio::io_context io(1);  // one thread runs the loop
-  tcp::acceptor acceptor(io);
-  asio::error_code ec;
-  tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), args.port);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec)
-    acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec)
-    acceptor.bind(endpoint, ec);
-  if (!ec)
-    acceptor.listen(bench::kListenBacklog, ec);
-  if (ec) {
-    std::fprintf(stderr, "asio_http: cannot listen: %s\n", ec.message().c_str());
-    return 1;
-  }
-  accept(acceptor);
-  bench::announcePort(acceptor.local_endpoint().port());
-  io.run();
+  return bench::serveAsio<HttpSession>("asio_http", argc, argv);
 }

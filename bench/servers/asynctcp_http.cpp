@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "support/asynctcp_serve.h"
 #include "support/http_hello.h"
-#include "support/server_process.h"
 
 namespace {
 
@@ -59,31 +59,20 @@ void onAck(void *arg, AsyncClient *client, size_t, uint32_t) {
   conn->held = 0;
 }
 
+void onDisconnect(void *arg, AsyncClient *client) {
+  delete static_cast<HttpConnection *>(arg);
+  delete client;
+}
+
 void onClient(void *, AsyncClient *client) {
   auto *conn = new HttpConnection;
   client->onData(onData, conn);
   client->onAck(onAck, conn);
-  client->onDisconnect(
-      [](void *arg, AsyncClient *c) {
-        delete static_cast<HttpConnection *>(arg);
-        delete c;
-      },
-      conn);
+  client->onDisconnect(onDisconnect, conn);
 }
 
 }  // namespace
 
 int main(int argc, char **argv) {
-  bench::ServerArgs args = bench::parseServerArgs(argc, argv);
-  bench::startServerProcess(args);  // before the library starts its service thread
-  AsyncServer server(IPAddress(127, 0, 0, 1), args.port);
-  server.setNoDelay(true);
-  server.onClient(onClient, nullptr);
-  server.begin();
-  if (server.status() != LISTEN) {
-    std::fprintf(stderr, "asynctcp_http: cannot listen (errno %d)\n", server.lastErrno());
-    return 1;
-  }
-  bench::announcePort(server.port());
-  bench::waitForever();
+  return bench::serveAsyncTcp("asynctcp_http", argc, argv, onClient);
 }

@@ -11,8 +11,8 @@
 
 #include <algorithm>
 
+#include "support/epoll_serve.h"
 #include "support/http_hello.h"
-#include "support/loopback_listener.h"
 #include "support/server_process.h"
 
 namespace {
@@ -28,7 +28,6 @@ struct Conn {
 };
 
 char g_buf[bench::kReadSize];
-int g_epfd;
 
 void closeConn(Conn *c) {
   ::close(c->fd);
@@ -85,50 +84,8 @@ void onConnEvent(Conn *c, uint32_t ev) {
     closeConn(c);
 }
 
-void acceptAll(int lfd) {
-  for (;;) {
-    int fd = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED)
-        continue;
-      return;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    Conn *c = new Conn;
-    c->fd = fd;
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-    ev.data.ptr = c;
-    if (epoll_ctl(g_epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
-      closeConn(c);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
-  bench::ServerArgs args = bench::parseServerArgs(argc, argv);
-  bench::startServerProcess(args);
-  g_epfd = epoll_create1(EPOLL_CLOEXEC);
-  uint16_t port = 0;
-  int lfd = bench::listenLoopback(args.port, &port);
-  if (lfd < 0)
-    return 1;
-  epoll_event lev{};
-  lev.events = EPOLLIN;
-  lev.data.ptr = nullptr;
-  epoll_ctl(g_epfd, EPOLL_CTL_ADD, lfd, &lev);
-  bench::announcePort(port);
-
-  epoll_event evs[256];
-  for (;;) {
-    int n = epoll_wait(g_epfd, evs, 256, -1);
-    for (int i = 0; i < n; ++i) {
-      if (evs[i].data.ptr == nullptr)
-        acceptAll(lfd);
-      else
-        onConnEvent(static_cast<Conn *>(evs[i].data.ptr), evs[i].events);
-    }
-  }
+  return bench::serveEpoll<Conn>(argc, argv, onConnEvent);
 }

@@ -16,6 +16,7 @@
 #include <cstdio>
 
 #include "support/http_hello.h"
+#include "support/libevent_serve.h"
 #include "support/server_process.h"
 
 namespace {
@@ -68,13 +69,9 @@ void onEvent(bufferevent *bev, short what, void *arg) {
 }
 
 void onAccept(evconnlistener *listener, evutil_socket_t fd, sockaddr *, int, void *) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  bufferevent *bev =
-      bufferevent_socket_new(evconnlistener_get_base(listener), fd, BEV_OPT_CLOSE_ON_FREE);
+  bufferevent *bev = bench::acceptedBufferevent(listener, fd);
   if (!bev)
     return;
-  bufferevent_set_max_single_read(bev, bench::kReadSize);
   bufferevent_setcb(bev, onRead, nullptr, onEvent, new bench::http::RequestCounter);
   bufferevent_enable(bev, EV_READ);
 }
@@ -82,22 +79,5 @@ void onAccept(evconnlistener *listener, evutil_socket_t fd, sockaddr *, int, voi
 }  // namespace
 
 int main(int argc, char **argv) {
-  bench::ServerArgs args = bench::parseServerArgs(argc, argv);
-  bench::startServerProcess(args);
-  event_base *base = event_base_new();
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(args.port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  evconnlistener *listener =
-      evconnlistener_new_bind(base, onAccept, nullptr, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
-                              bench::kListenBacklog, reinterpret_cast<sockaddr *>(&sa), sizeof sa);
-  socklen_t len = sizeof sa;
-  if (!listener ||
-      getsockname(evconnlistener_get_fd(listener), reinterpret_cast<sockaddr *>(&sa), &len) != 0) {
-    std::perror("libevent_http: cannot listen");
-    return 1;
-  }
-  bench::announcePort(ntohs(sa.sin_port));
-  return event_base_dispatch(base);
+  return bench::serveLibevent("libevent_http", argc, argv, onAccept);
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "support/http_hello.h"
+#include "support/libuv_serve.h"
 #include "support/server_process.h"
 
 namespace {
@@ -103,23 +104,5 @@ void onConnection(uv_stream_t *server, int status) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  bench::ServerArgs args = bench::parseServerArgs(argc, argv);
-  bench::startServerProcess(args);
-  uv_loop_t *loop = uv_default_loop();
-  uv_tcp_t server;
-  uv_tcp_init(loop, &server);
-  sockaddr_in addr{};
-  uv_ip4_addr("127.0.0.1", args.port, &addr);
-  int err = uv_tcp_bind(&server, reinterpret_cast<const sockaddr *>(&addr), 0);
-  if (err == 0)
-    err = uv_listen(reinterpret_cast<uv_stream_t *>(&server), bench::kListenBacklog, onConnection);
-  int len = sizeof addr;
-  if (err == 0)
-    err = uv_tcp_getsockname(&server, reinterpret_cast<sockaddr *>(&addr), &len);
-  if (err != 0) {
-    std::fprintf(stderr, "libuv_http: cannot listen: %s\n", uv_strerror(err));
-    return 1;
-  }
-  bench::announcePort(ntohs(addr.sin_port));
-  return uv_run(loop, UV_RUN_DEFAULT);
+  return bench::serveLibuv("libuv_http", argc, argv, onConnection);
 }

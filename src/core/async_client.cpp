@@ -4,6 +4,7 @@
 #include "core/client_impl.h"
 #include "core/ip_bytes.h"
 #include "core/service.h"
+#include "os/os.h"
 
 using asynctcp::ClientImpl;
 using asynctcp::Service;
@@ -103,13 +104,13 @@ uint16_t AsyncClient::getMss() {
 }
 
 uint32_t AsyncClient::getRxTimeout() {
-  return svc().get([&] { return _impl->rxTimeoutS; });
+  return svc().get([&] { return _impl->rxTimeoutS(); });
 }
 
 void AsyncClient::setRxTimeout(uint32_t timeout) {
   svc().call([&] {
-    _impl->rxTimeoutS = timeout;
-    Service::get().armTimer(_impl->nextDeadline());
+    _impl->setRxTimeout(timeout);
+    Service::get().armTimer(_impl->nextDeadline(asynctcp::os::nowMs()));
   });
 }
 
@@ -120,23 +121,24 @@ uint32_t AsyncClient::getAckTimeout() {
 void AsyncClient::setAckTimeout(uint32_t timeout) {
   svc().call([&] {
     _impl->ackTimeoutMs = timeout;
-    Service::get().armTimer(_impl->nextDeadline());
+    Service::get().armTimer(_impl->nextDeadline(asynctcp::os::nowMs()));
   });
 }
 
 void AsyncClient::setConnectTimeout(uint32_t ms) {
-  svc().call([&] { _impl->connectTimeoutMs = ms; });
+  svc().call([&] { _impl->setConnectTimeout(ms); });
 }
 
 uint32_t AsyncClient::getConnectTimeout() {
-  return svc().get([&] { return _impl->connectTimeoutMs; });
+  return svc().get([&] { return _impl->connectTimeoutMs(); });
 }
 
 void AsyncClient::setPollInterval(uint32_t ms) {
   svc().call([&] {
+    uint64_t now = asynctcp::os::nowMs();
     _impl->pollIntervalMs = ms;
-    _impl->nextPollAt = asynctcp::os::nowMs() + ms;
-    Service::get().armTimer(_impl->nextDeadline());
+    _impl->restartPoll(now);
+    Service::get().armTimer(_impl->nextDeadline(now));
   });
 }
 
@@ -148,18 +150,18 @@ void AsyncClient::setSendBuffer(size_t bytes) {
   if (!bytes)
     return;
   svc().call([&] {
-    _impl->sendBuffer = bytes;
+    _impl->setSendBuffer(bytes);
     if (_impl->conn && _impl->state == ESTABLISHED)
       asynctcp::backend::setSendBudget(_impl->conn, bytes);
   });
 }
 
 size_t AsyncClient::getSendBuffer() {
-  return svc().get([&] { return _impl->sendBuffer; });
+  return svc().get([&] { return _impl->sendBuffer(); });
 }
 
 int AsyncClient::lastErrno() {
-  return svc().get([&] { return _impl->lastErrno; });
+  return svc().get([&] { return int(_impl->lastErrno); });
 }
 
 void AsyncClient::setNoDelay(bool nodelay) {
@@ -187,10 +189,10 @@ void AsyncClient::setKeepAlive(uint32_t ms, uint8_t cnt) {
 
 // Addresses: cached when the connection is set up, so they stay readable in onDisconnect.
 IPAddress AsyncClient::remoteIP() {
-  return svc().get([&] { return _impl->remoteIp; });
+  return svc().get([&] { return _impl->remoteIp(); });
 }
 IPAddress AsyncClient::localIP() {
-  return svc().get([&] { return _impl->localIp; });
+  return svc().get([&] { return _impl->localIp(); });
 }
 uint16_t AsyncClient::remotePort() {
   return svc().get([&] { return _impl->remotePort; });
@@ -242,28 +244,24 @@ ip6_addr_t AsyncClient::getLocalAddress6() {
   return toIp6(localIP());
 }
 
-#define ASYNCTCP_SETTER(method, field)                                          \
-  void AsyncClient::method(decltype(asynctcp::Handlers::field) cb, void *arg) { \
-    svc().call([&] {                                                            \
-      _impl->h.field = std::move(cb);                                           \
-      _impl->h.field##Arg = arg;                                                \
-    });                                                                         \
+#define ASYNCTCP_SETTER(method, type, kind)                                         \
+  void AsyncClient::method(type cb, void *arg) {                                    \
+    svc().call([&] { _impl->setHandler<asynctcp::Ev::kind>(std::move(cb), arg); }); \
   }
-ASYNCTCP_SETTER(onConnect, connect)
-ASYNCTCP_SETTER(onDisconnect, disconnect)
+ASYNCTCP_SETTER(onConnect, AcConnectHandler, Connect)
+ASYNCTCP_SETTER(onDisconnect, AcConnectHandler, Disconnect)
 void AsyncClient::onAck(AcAckHandler cb, void *arg) {
   svc().call([&] {
-    _impl->h.ack = std::move(cb);
-    _impl->h.ackArg = arg;
+    _impl->setHandler<asynctcp::Ev::Ack>(std::move(cb), arg);
     if (_impl->conn && _impl->state == ESTABLISHED)
-      asynctcp::backend::setAckEvents(_impl->conn, bool(_impl->h.ack));
+      asynctcp::backend::setAckEvents(_impl->conn, _impl->hasHandler(asynctcp::Ev::Ack));
   });
 }
-ASYNCTCP_SETTER(onError, error)
-ASYNCTCP_SETTER(onData, data)
-ASYNCTCP_SETTER(onPacket, packet)
-ASYNCTCP_SETTER(onTimeout, timeout)
-ASYNCTCP_SETTER(onPoll, poll)
+ASYNCTCP_SETTER(onError, AcErrorHandler, Error)
+ASYNCTCP_SETTER(onData, AcDataHandler, Data)
+ASYNCTCP_SETTER(onPacket, AcPacketHandler, Packet)
+ASYNCTCP_SETTER(onTimeout, AcTimeoutHandler, Timeout)
+ASYNCTCP_SETTER(onPoll, AcConnectHandler, Poll)
 #undef ASYNCTCP_SETTER
 
 void AsyncClient::ackPacket(struct pbuf *pb) {

@@ -2,6 +2,7 @@
 // one onDisconnect per connection), and the events the backend reports.
 #include "core/client_impl.h"
 
+#include "core/ip_bytes.h"
 #include "core/service.h"
 #include "os/os.h"
 
@@ -13,6 +14,84 @@ namespace {
 constexpr size_t kRxWindow = 64 * 1024;
 }  // namespace
 
+// One 128-byte malloc chunk on 64-bit glibc (what a server pays per connection).
+static_assert(sizeof(void *) != 8 || sizeof(ClientImpl) <= 120, "ClientImpl outgrew its chunk");
+
+ClientImpl::~ClientImpl() {
+  delete table;
+  delete extra;
+}
+
+bool ClientImpl::tableHas(Ev k) const {
+  switch (k) {
+    case Ev::Connect:
+      return bool(table->connect);
+    case Ev::Disconnect:
+      return bool(table->disconnect);
+    case Ev::Poll:
+      return bool(table->poll);
+    case Ev::Ack:
+      return bool(table->ack);
+    case Ev::Error:
+      return bool(table->error);
+    case Ev::Data:
+      return bool(table->data);
+    case Ev::Packet:
+      return bool(table->packet);
+    case Ev::Timeout:
+      return bool(table->timeout);
+    default:
+      return false;
+  }
+}
+
+ClientExtra &ClientImpl::ensureExtra() {
+  if (!extra)
+    extra = new ClientExtra();
+  return *extra;
+}
+
+void ClientImpl::setRxTimeout(uint32_t s) {
+  if (s || extra)
+    ensureExtra().rxTimeoutS = s;
+}
+
+void ClientImpl::setConnectTimeout(uint32_t ms) {
+  if (ms != CONFIG_ASYNC_TCP_CONNECT_TIMEOUT_MS || extra)
+    ensureExtra().connectTimeoutMs = ms;
+}
+
+void ClientImpl::setSendBuffer(size_t bytes) {
+  if (bytes < UINT32_MAX) {
+    sendBuffer32 = uint32_t(bytes);
+    return;
+  }
+  ensureExtra().sendBuffer = bytes;
+  sendBuffer32 = UINT32_MAX;
+}
+
+void ClientImpl::setAddresses(const IPAddress &local, uint16_t lport, const IPAddress &remote,
+                              uint16_t rport) {
+  localPort = lport;
+  remotePort = rport;
+  addrInExtra = isIpv6(local) || isIpv6(remote);
+  if (addrInExtra) {
+    ensureExtra().localIp = local;
+    extra->remoteIp = remote;
+    return;
+  }
+  localIp4 = uint32_t(local);
+  remoteIp4 = uint32_t(remote);
+}
+
+IPAddress ClientImpl::localIp() const {
+  return addrInExtra ? extra->localIp : IPAddress(localIp4);
+}
+
+IPAddress ClientImpl::remoteIp() const {
+  return addrInExtra ? extra->remoteIp : IPAddress(remoteIp4);
+}
+
 void ClientImpl::beginConnection(uint64_t now) {
   rxHeld = 0;
   ackNow = true;
@@ -20,16 +99,17 @@ void ClientImpl::beginConnection(uint64_t now) {
   finHeld = false;
   endErr = ERR_OK;
   lastErrno = 0;
-  lastRxAt = now;
-  txPendingSince = 0;
-  nextPollAt = now + pollIntervalMs;
-  connectDeadline = connectTimeoutMs ? now + connectTimeoutMs : 0;
-  Service::get().track(this);
+  lastRxAt = uint32_t(now);
+  txPending = false;
+  lastPollAt = uint32_t(now);  // while connecting, the connect deadline runs from here
+  Service::get().track(this, now);
 }
 
 void ClientImpl::cacheAddresses() {
-  if (conn)
-    backend::addresses(conn, &localIp, &localPort, &remoteIp, &remotePort);
+  IPAddress local, remote;
+  uint16_t lport = 0, rport = 0;
+  if (conn && backend::addresses(conn, &local, &lport, &remote, &rport))
+    setAddresses(local, lport, remote, rport);
 }
 
 void ClientImpl::attachAccepted(backend::Conn *c, bool serverNoDelay) {
@@ -39,79 +119,75 @@ void ClientImpl::attachAccepted(backend::Conn *c, bool serverNoDelay) {
   noDelay = serverNoDelay;
   if (noDelay)
     backend::setNoDelay(c, true);
-  backend::setAckEvents(c, bool(h.ack));
+  backend::setAckEvents(c, hasHandler(Ev::Ack));
   cacheAddresses();
   beginConnection(os::nowMs());
 }
 
 bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port) {
-  if (state != CLOSED || endPending || dns)
+  if (state != CLOSED || endPending || dns())
     return false;
   backend::ConnectResult r = backend::connect(ip, port, this);
   if (!r.conn) {
     // Could not even start (bad address, no fds): a false return, no callbacks.
-    lastErrno = r.sysErr;
+    lastErrno = int16_t(r.sysErr);
     return false;
   }
   conn = r.conn;
-  connectPort = port;
-  remoteIp = ip;
-  remotePort = port;
+  setAddresses(localIp(), localPort, ip, port);
   state = SYN_SENT;
   beginConnection(os::nowMs());
   return true;
 }
 
 bool ClientImpl::connectToHost(const char *host, uint16_t port) {
-  if (state != CLOSED || endPending || dns)
+  if (state != CLOSED || endPending || dns())
     return false;
-  dns = backend::resolve(host, this);
-  if (!dns)
+  backend::DnsQuery *q = backend::resolve(host, this);
+  if (!q)
     return false;
-  connectPort = port;
+  setDns(q);
+  extra->connectPort = port;
   state = SYN_SENT;  // connecting() is true while the name resolves
   beginConnection(os::nowMs());
   return true;
 }
 
 void ClientImpl::onResolved(const IPAddress *ip) {
-  dns = nullptr;
+  extra->dns = nullptr;
   if (!ip) {
     end(ASYNC_TCP_ERR_DNS);
     return;
   }
-  backend::ConnectResult r = backend::connect(*ip, connectPort, this);
+  backend::ConnectResult r = backend::connect(*ip, extra->connectPort, this);
   if (!r.conn) {
-    lastErrno = r.sysErr;
+    lastErrno = int16_t(r.sysErr);
     end(r.err);
     return;
   }
   conn = r.conn;
-  remoteIp = *ip;
-  remotePort = connectPort;
+  setAddresses(localIp(), localPort, *ip, extra->connectPort);
 }
 
 void ClientImpl::onConnected() {
   state = ESTABLISHED;
   if (noDelay)
     backend::setNoDelay(conn, true);
-  backend::setAckEvents(conn, bool(h.ack));
-  backend::setSendBudget(conn, sendBuffer);
+  backend::setAckEvents(conn, hasHandler(Ev::Ack));
+  backend::setSendBudget(conn, sendBuffer());
   cacheAddresses();
   uint64_t now = os::nowMs();
-  lastRxAt = now;
-  nextPollAt = now + pollIntervalMs;
+  lastRxAt = uint32_t(now);
+  lastPollAt = uint32_t(now);
   Service &svc = Service::get();
-  svc.armTimer(nextDeadline());
-  if (h.connect) {
-    h.connect(h.connectArg, owner);
+  svc.armTimer(nextDeadline(now));
+  if (callHandler<Ev::Connect>())
     svc.afterCallback();
-  }
 }
 
 void ClientImpl::onReceived(const uint8_t *data, size_t len) {
-  lastRxAt = os::nowMs();
-  if (h.packet) {
+  lastRxAt = uint32_t(os::nowMs());
+  if (hasHandler(Ev::Packet)) {
     // The user owns each packet until ackPacket(); it counts as held until then.
     // pbuf lengths are 16-bit, so a large read becomes several packets.
     while (len && owner && conn) {
@@ -121,17 +197,16 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
         abort(ERR_MEM);
         break;
       }
-      rxHeld += n;
-      h.packet(h.packetArg, owner, pb);
+      rxHeld += uint32_t(n);
+      callHandler<Ev::Packet>(pb);
       data += n;
       len -= n;
     }
   } else {
     ackNow = true;
-    if (h.data)
-      h.data(h.dataArg, owner, const_cast<uint8_t *>(data), len);
+    callHandler<Ev::Data>(static_cast<void *>(const_cast<uint8_t *>(data)), len);
     if (owner && !ackNow)
-      rxHeld += len;
+      rxHeld += uint32_t(len);
     else if (owner && conn)
       backend::consumed(conn, len);
   }
@@ -140,7 +215,7 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
 }
 
 void ClientImpl::onReceivedPackets(struct pbuf *chain) {
-  lastRxAt = os::nowMs();
+  lastRxAt = uint32_t(os::nowMs());
   // One pbuf at a time, as the ESP32 library delivers them.
   while (chain) {
     struct pbuf *b = chain;
@@ -151,14 +226,13 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
       pbuf_free(b);
       continue;
     }
-    if (h.packet) {
+    if (hasHandler(Ev::Packet)) {
       rxHeld += b->len;
-      h.packet(h.packetArg, owner, b);
+      callHandler<Ev::Packet>(b);
       continue;
     }
     ackNow = true;
-    if (h.data)
-      h.data(h.dataArg, owner, b->payload, b->len);
+    callHandler<Ev::Data>(b->payload, size_t(b->len));
     if (owner && !ackNow)
       rxHeld += b->len;
     else if (owner && conn)
@@ -191,27 +265,26 @@ void ClientImpl::onFin() {
 
 void ClientImpl::onAcked(size_t len) {
   uint64_t now = os::nowMs();
-  uint32_t rtt = txPendingSince ? uint32_t(now - txPendingSince) : 0;
-  txPendingSince = backend::inFlight(conn) ? now : 0;
-  if (h.ack) {
-    h.ack(h.ackArg, owner, len, rtt);
+  uint32_t rtt = txPending ? uint32_t(now) - txPendingSince : 0;
+  txPending = backend::inFlight(conn) != 0;
+  txPendingSince = uint32_t(now);
+  if (callHandler<Ev::Ack>(len, rtt))
     Service::get().afterCallback();
-  }
 }
 
 void ClientImpl::onFailed(err_t err, int sysErr) {
   conn = nullptr;  // the backend has already let go of it
-  lastErrno = sysErr;
+  lastErrno = int16_t(sysErr);
   end(err);
   Service::get().afterCallback();
 }
 
 void ClientImpl::end(err_t err) {
-  if (state == CLOSED && !dns && !conn)
+  if (state == CLOSED && !dns() && !conn)
     return;  // never started, or already ended
-  if (dns) {
-    backend::cancel(dns);
-    dns = nullptr;
+  if (dns()) {
+    backend::cancel(extra->dns);
+    extra->dns = nullptr;
   }
   state = CLOSED;
   Service &svc = Service::get();
@@ -237,22 +310,18 @@ void ClientImpl::abort(err_t reason) {
 }
 
 void ClientImpl::deliverEnd() {
-  if (endErr != ERR_OK && h.error) {
-    h.error(h.errorArg, owner, endErr);
-    if (!owner)
-      return;
-  }
-  if (h.disconnect)
-    h.disconnect(h.disconnectArg, owner);
+  if (endErr != ERR_OK && callHandler<Ev::Error>(int8_t(endErr)) && !owner)
+    return;
+  callHandler<Ev::Disconnect>();
 }
 
 void ClientImpl::detachOwner() {
   owner = nullptr;
   Service &svc = Service::get();
   svc.cancelEnd(this);
-  if (dns) {
-    backend::cancel(dns);
-    dns = nullptr;
+  if (dns()) {
+    backend::cancel(extra->dns);
+    extra->dns = nullptr;
   }
   if (conn) {
     // Deleting a connected client closes it gracefully, as ESP32's destructor does.
@@ -283,9 +352,12 @@ bool ClientImpl::send() {
 }
 
 void ClientImpl::noteSent() {
-  if (!txPendingSince) {  // something just went out: the ack timeout runs from now
-    txPendingSince = os::nowMs();
-    Service::get().armTimer(nextDeadline());
+  if (!txPending) {  // something just went out: the ack timeout runs from now
+    uint64_t now = os::nowMs();
+    txPending = true;
+    txPendingSince = uint32_t(now);
+    if (ackTimeoutMs)
+      Service::get().armTimer(now + ackTimeoutMs);
   }
 }
 
@@ -297,7 +369,7 @@ size_t ClientImpl::ack(size_t len) {
 }
 
 void ClientImpl::release(size_t len) {
-  rxHeld -= len;
+  rxHeld -= uint32_t(len);
   if (conn && len)
     backend::consumed(conn, len);
   if (finHeld && rxHeld == 0) {
@@ -311,57 +383,61 @@ void ClientImpl::release(size_t len) {
   }
 }
 
-uint64_t ClientImpl::nextDeadline() const {
+uint64_t ClientImpl::nextDeadline(uint64_t now) const {
   uint64_t d = UINT64_MAX;
-  if (state == SYN_SENT)
-    return connectDeadline ? connectDeadline : d;
+  if (state == SYN_SENT) {
+    uint32_t limit = connectTimeoutMs();
+    return limit ? since(lastPollAt, now) + limit : d;
+  }
   if (state != ESTABLISHED)
     return d;
   if (pollIntervalMs)
-    d = nextPollAt;
-  if (rxTimeoutS && lastRxAt + rxTimeoutS * 1000ull < d)
-    d = lastRxAt + rxTimeoutS * 1000ull;
-  if (ackTimeoutMs && txPendingSince && txPendingSince + ackTimeoutMs < d)
-    d = txPendingSince + ackTimeoutMs;
+    d = since(lastPollAt, now) + pollIntervalMs;
+  if (uint32_t rx = rxTimeoutS()) {
+    uint64_t t = since(lastRxAt, now) + rx * 1000ull;
+    if (t < d)
+      d = t;
+  }
+  if (ackTimeoutMs && txPending && since(txPendingSince, now) + ackTimeoutMs < d)
+    d = since(txPendingSince, now) + ackTimeoutMs;
   return d;
 }
 
 void ClientImpl::fireTimers(uint64_t now) {
   Service &svc = Service::get();
   if (state == SYN_SENT) {
-    if (connectDeadline && now >= connectDeadline) {
+    uint32_t limit = connectTimeoutMs();
+    if (limit && now >= since(lastPollAt, now) + limit) {
       lastErrno = 0;
       abort(ERR_TIMEOUT);
     }
     return;
   }
-  if (rxTimeoutS && now >= lastRxAt + rxTimeoutS * 1000ull) {
+  uint32_t rx = rxTimeoutS();
+  if (rx && now >= since(lastRxAt, now) + rx * 1000ull) {
     close();
     return;
   }
-  if (ackTimeoutMs && txPendingSince && now >= txPendingSince + ackTimeoutMs) {
+  if (ackTimeoutMs && txPending && now >= since(txPendingSince, now) + ackTimeoutMs) {
     bool progressed = backend::refreshAcks(conn);
-    uint32_t waited = uint32_t(now - txPendingSince);
+    uint32_t waited = uint32_t(now) - txPendingSince;
     if (backend::inFlight(conn) == 0) {
-      txPendingSince = 0;  // all acknowledged: no stall
+      txPending = false;  // all acknowledged: no stall
     } else if (progressed) {
-      txPendingSince = now;  // the peer moved: the timeout runs from its last ack
+      txPendingSince = uint32_t(now);  // the peer moved: the timeout runs from its last ack
     } else {
-      txPendingSince = 0;  // once per stall, as on ESP32; re-armed by the next send
-      if (h.timeout) {
-        h.timeout(h.timeoutArg, owner, waited);
+      txPending = false;  // once per stall, as on ESP32; re-armed by the next send
+      if (callHandler<Ev::Timeout>(waited)) {
         svc.afterCallback();
         if (!owner || state != ESTABLISHED)
           return;
       }
     }
   }
-  if (pollIntervalMs && now >= nextPollAt) {
-    nextPollAt = now + pollIntervalMs;
-    if (h.poll) {
-      h.poll(h.pollArg, owner);
+  if (pollIntervalMs && now >= since(lastPollAt, now) + pollIntervalMs) {
+    lastPollAt = uint32_t(now);
+    if (callHandler<Ev::Poll>())
       svc.afterCallback();
-    }
   }
 }
 

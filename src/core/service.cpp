@@ -112,22 +112,22 @@ void Service::freeRetired() {
   _retiredServers.clear();
 }
 
-void Service::track(ClientImpl *c) {
-  if (c->trackIndex != SIZE_MAX)
+void Service::track(ClientImpl *c, uint64_t now) {
+  if (c->trackIndex != UINT32_MAX)
     return;
-  c->trackIndex = _tracked.size();
+  c->trackIndex = uint32_t(_tracked.size());
   _tracked.push_back(c);
-  armTimer(c->nextDeadline());
+  armTimer(c->nextDeadline(now));
 }
 
 void Service::untrack(ClientImpl *c) {
-  if (c->trackIndex == SIZE_MAX)
+  if (c->trackIndex == UINT32_MAX)
     return;
   ClientImpl *last = _tracked.back();
   _tracked[c->trackIndex] = last;
   last->trackIndex = c->trackIndex;
   _tracked.pop_back();
-  c->trackIndex = SIZE_MAX;
+  c->trackIndex = UINT32_MAX;
 }
 
 void Service::armTimer(uint64_t atMs) {
@@ -149,7 +149,7 @@ void Service::runTimers(uint64_t now) {
   _due.clear();
   uint64_t next = UINT64_MAX;
   for (ClientImpl *c : _tracked) {
-    uint64_t d = c->nextDeadline();
+    uint64_t d = c->nextDeadline(now);
     if (d <= now)
       _due.push_back(c);
     else if (d < next)
@@ -159,11 +159,11 @@ void Service::runTimers(uint64_t now) {
   _nextTimerAt = next == UINT64_MAX ? next : next + 9 - (next + 9) % 10;
   for (size_t i = 0; i < _due.size(); ++i) {
     ClientImpl *c = _due[i];
-    if (c->trackIndex == SIZE_MAX)
+    if (c->trackIndex == UINT32_MAX)
       continue;  // ended meanwhile (retired, not freed yet)
     c->fireTimers(now);
-    if (c->trackIndex != SIZE_MAX)
-      armTimer(c->nextDeadline());
+    if (c->trackIndex != UINT32_MAX)
+      armTimer(c->nextDeadline(now));
   }
 }
 

@@ -49,7 +49,7 @@ public:
   void retire(ServerImpl *s);
 
   // Connection timers (poll, ack/rx/connect timeouts).
-  void track(ClientImpl *c);
+  void track(ClientImpl *c, uint64_t now);
   void untrack(ClientImpl *c);
   void armTimer(uint64_t atMs);
 

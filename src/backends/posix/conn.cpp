@@ -26,6 +26,9 @@ constexpr uint64_t kLingerMs = 10000;  // a closed connection's time to flush
 constexpr size_t kMinChunk = 4096;
 constexpr int kMaxIov = 64;
 
+// One 48-byte malloc chunk on 64-bit glibc: a server holds one per connection.
+static_assert(sizeof(void *) != 8 || sizeof(Conn) <= 40, "Conn outgrew its chunk");
+
 // The fault injector's EAGAIN or short write has no kernel edge behind it (the
 // socket is still ready): retry from the loop, as the kernel's wake-up would.
 bool injectedStall(Conn *c) {
@@ -33,6 +36,28 @@ bool injectedStall(Conn *c) {
     return false;
   markReady(c);
   return true;
+}
+
+constexpr size_t kTxPoolMax = 256;
+constexpr size_t kPooledQueueMax = 16;
+
+// Back to the pool (bounded), after freeing what the queue still holds (a
+// connection that died with data queued).
+void txRecycle(Tx *tx) {
+  for (size_t i = tx->queueHead; i < tx->queue.size(); ++i)
+    std::free(tx->queue[i].owned);
+  std::vector<Tx *> &pool = loop().txPool;
+  if (pool.size() >= kTxPoolMax) {
+    delete tx;
+    return;
+  }
+  if (tx->queue.capacity() > kPooledQueueMax)
+    std::vector<SendChunk>().swap(tx->queue);  // a bulk sender's long queue is not kept
+  tx->queue.clear();
+  tx->queueHead = tx->queued = 0;
+  tx->nextProbeUs = tx->waitingSinceUs = tx->lingerUntil = 0;
+  tx->probeDelayUs = 0;
+  pool.push_back(tx);
 }
 
 // Ends the socket itself. The Conn stays allocated until the batch is over.
@@ -45,10 +70,10 @@ void destroy(Conn *c, bool reset) {
   }
   ::close(c->fd);
   c->dead = true;
-  for (size_t i = c->queueHead; i < c->queue.size(); ++i)
-    std::free(c->queue[i].owned);
-  c->queue.clear();
-  c->queued = 0;
+  if (Tx *tx = c->tx) {
+    c->tx = nullptr;
+    txRecycle(tx);
+  }
   loop().graveyard.push_back(c);
 }
 
@@ -66,34 +91,35 @@ void fail(Conn *c, int err) {
     events::failed(owner, errnoToErr(err), err);
 }
 
-void popChunks(Conn *c, size_t n) {
+void popChunks(Tx *tx, size_t n) {
   while (n) {
-    SendChunk &ch = c->queue[c->queueHead];
+    SendChunk &ch = tx->queue[tx->queueHead];
     size_t take = std::min(n, ch.len);
     ch.data += take;
     ch.len -= take;
     n -= take;
     if (ch.len == 0) {
       std::free(ch.owned);
-      ++c->queueHead;
+      ++tx->queueHead;
     }
   }
-  if (c->queueHead == c->queue.size()) {
-    c->queue.clear();
-    c->queueHead = 0;
+  if (tx->queueHead == tx->queue.size()) {
+    tx->queue.clear();
+    tx->queueHead = 0;
   }
 }
 
 // Sends as much of the queue as the kernel takes. Returns 0 or an errno.
 int flush(Conn *c) {
-  while (c->queued) {
+  while (c->queued()) {
+    Tx *tx = c->tx;
     iovec iov[kMaxIov];
     int n = 0;
     bool more = false;
-    for (size_t i = c->queueHead; i < c->queue.size() && n < kMaxIov; ++i, ++n) {
-      iov[n].iov_base = const_cast<char *>(c->queue[i].data);
-      iov[n].iov_len = c->queue[i].len;
-      more = c->queue[i].more;
+    for (size_t i = tx->queueHead; i < tx->queue.size() && n < kMaxIov; ++i, ++n) {
+      iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
+      iov[n].iov_len = tx->queue[i].len;
+      more = tx->queue[i].more;
     }
     msghdr m{};
     m.msg_iov = iov;
@@ -109,35 +135,37 @@ int flush(Conn *c) {
       }
       return errno;
     }
-    c->written += size_t(w);
-    c->queued -= size_t(w);
-    popChunks(c, size_t(w));
+    c->unacked += uint32_t(w);
+    tx->queued -= size_t(w);
+    popChunks(tx, size_t(w));
     if (c->owner && c->promptAcks)
       watchAcks(c);
   }
+  txRelease(c);
   return 0;
 }
 
 void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
+  Tx &tx = txOf(c);
   if (copy) {
     // Append to the last copied chunk when it has room: small writes share memory.
-    if (c->queue.size() > c->queueHead) {
-      SendChunk &t = c->queue.back();
+    if (tx.queue.size() > tx.queueHead) {
+      SendChunk &t = tx.queue.back();
       if (t.owned && t.more == more && t.data + t.len + n <= t.owned + t.cap) {
         std::memcpy(const_cast<char *>(t.data) + t.len, data, n);
         t.len += n;
-        c->queued += n;
+        tx.queued += n;
         return;
       }
     }
     size_t cap = std::max(n, kMinChunk);
     char *buf = static_cast<char *>(std::malloc(cap));
     std::memcpy(buf, data, n);
-    c->queue.push_back(SendChunk{buf, n, buf, cap, more});
+    tx.queue.push_back(SendChunk{buf, n, buf, cap, more});
   } else {
-    c->queue.push_back(SendChunk{data, n, nullptr, 0, more});
+    tx.queue.push_back(SendChunk{data, n, nullptr, 0, more});
   }
-  c->queued += n;
+  tx.queued += n;
 }
 
 // Reads and drops what the peer sends. Returns false once the socket is done
@@ -171,12 +199,12 @@ void progressClose(Conn *c) {
     destroy(c, true);
     return;
   }
-  if (c->queued) {
+  if (c->queued()) {
     if (flush(c) != 0) {
       destroy(c, true);
       return;
     }
-    if (c->queued)
+    if (c->queued())
       return;  // wait for EPOLLOUT
   }
   if (!c->finSent) {
@@ -265,7 +293,7 @@ bool reportError(Conn *c) {
 
 // Work on a live, owned connection.
 void service(Conn *c) {
-  if (c->queued && c->writable) {
+  if (c->queued() && c->writable) {
     int err = flush(c);
     if (err) {
       fail(c, err);
@@ -327,20 +355,61 @@ void connDeferFailure(Conn *c, int err) {
   markReady(c);
 }
 
-void connProbeAcks(Conn *c) {
+namespace {
+// Bytes the peer acknowledged since the last look (SIOCOUTQ counts what the
+// kernel still holds: unsent or unacknowledged). Updates c->unacked.
+size_t learnAcks(Conn *c) {
   int outq = 0;
-  if (ioctl(c->fd, SIOCOUTQ, &outq) != 0)
-    return;
-  uint64_t kernelAcked = c->written > uint64_t(outq) ? c->written - uint64_t(outq) : 0;
-  if (kernelAcked <= c->acked)
-    return;
-  size_t delta = size_t(kernelAcked - c->acked);
-  c->acked = kernelAcked;
-  events::acked(c->owner, delta);
+  if (c->dead || ioctl(c->fd, SIOCOUTQ, &outq) != 0 || uint32_t(outq) >= c->unacked)
+    return 0;
+  size_t delta = c->unacked - uint32_t(outq);
+  c->unacked = uint32_t(outq);
+  return delta;
 }
+}  // namespace
+
+void connProbeAcks(Conn *c) {
+  size_t delta = learnAcks(c);
+  if (!delta)
+    return;
+  // Whether onAck writes tells the probe how much its delay costs (see ack_probe.cpp).
+  Loop &L = loop();
+  c->ackDriven = false;
+  L.inOnAck = c;
+  events::acked(c->owner, delta);
+  L.inOnAck = nullptr;
+}
+
+namespace {
+void noteWrite(Conn *c) {
+  if (loop().inOnAck == c)
+    c->ackDriven = true;
+}
+}  // namespace
 
 void connLingerExpired(Conn *c, uint64_t) {
   destroy(c, true);
+}
+
+Tx &txOf(Conn *c) {
+  if (!c->tx) {
+    std::vector<Tx *> &pool = loop().txPool;
+    if (pool.empty()) {
+      c->tx = new Tx();
+    } else {
+      c->tx = pool.back();
+      pool.pop_back();
+    }
+  }
+  return *c->tx;
+}
+
+void txRelease(Conn *c) {
+  Tx *tx = c->tx;
+  if (tx && tx->queued == 0 && !c->inAckWatch && !c->lingering) {
+    c->tx = nullptr;
+    txRecycle(tx);
+  }
 }
 
 // ---- the backend interface ----
@@ -350,12 +419,9 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   int fd = sys::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0)
     return {nullptr, errnoToErr(errno), errno};
-  auto *c = new Conn();
-  c->kind = Kind::Conn;
-  c->fd = fd;
+  auto *c = new Conn(fd);
   c->owner = owner;
   c->connecting = true;
-  c->writable = true;
   if (sys::connect(fd, sa.ptr(), sa.len) != 0 && errno != EINPROGRESS) {
     int e = errno;
     if (e == ECONNREFUSED || e == ETIMEDOUT || e == ENETUNREACH || e == EHOSTUNREACH ||
@@ -382,21 +448,14 @@ void setOwner(Conn *c, ClientImpl *owner) {
 }
 
 size_t inFlight(Conn *c) {
-  return c->queued + size_t(c->written - c->acked);
+  return c->queued() + c->unacked;
 }
 
 namespace {
 // Acks learned without an event: for connections nobody asked onAck of, this
 // saves a SIOCOUTQ per write; space() and the ack timeout ask when they need it.
 bool probeSilently(Conn *c) {
-  int outq = 0;
-  if (c->dead || ioctl(c->fd, SIOCOUTQ, &outq) != 0)
-    return false;
-  uint64_t kernelAcked = c->written > uint64_t(outq) ? c->written - uint64_t(outq) : 0;
-  if (kernelAcked <= c->acked)
-    return false;
-  c->acked = kernelAcked;
-  return true;
+  return learnAcks(c) != 0;
 }
 
 size_t room(Conn *c) {
@@ -407,22 +466,25 @@ size_t room(Conn *c) {
 // Room for `want` bytes, asking the kernel only when the cached figure is short.
 size_t roomFor(Conn *c, size_t want) {
   size_t r = room(c);
-  if (r < want && !c->promptAcks && c->written > c->acked && probeSilently(c))
+  if (r < want && !c->promptAcks && c->unacked && probeSilently(c))
     r = room(c);
   return r;
 }
 }  // namespace
 
 size_t space(Conn *c) {
-  if (!c->promptAcks && c->written > c->acked)
+  if (!c->promptAcks && c->unacked)
     probeSilently(c);
   return room(c);
 }
 
-void setSendBudget(Conn *c, size_t bytes) { c->budget = bytes; }
+// In-flight bytes are counted in 32 bits: a budget past 2 GiB buys nothing.
+void setSendBudget(Conn *c, size_t bytes) {
+  c->budget = uint32_t(std::min<size_t>(bytes, INT32_MAX));
+}
 
 void setAckEvents(Conn *c, bool on) {
-  if (on && !c->promptAcks && c->written > c->acked && c->owner) {
+  if (on && !c->promptAcks && c->unacked && c->owner) {
     c->promptAcks = true;
     watchAcks(c);
   }
@@ -436,17 +498,18 @@ bool refreshAcks(Conn *c) {
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
   if (c->dead || c->connecting || c->failErrno)
     return 0;
+  noteWrite(c);
   size_t n = std::min(size, roomFor(c, size));
   if (!n)
     return 0;
   bool more = flags & ASYNC_WRITE_FLAG_MORE;
   size_t sent = 0;
-  if (pushNow && c->queued == 0) {
+  if (pushNow && c->queued() == 0) {
     // Straight from the caller's memory: only what the kernel refuses is queued.
     ssize_t w = sys::send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
     if (w > 0) {
       sent = size_t(w);
-      c->written += sent;
+      c->unacked += uint32_t(sent);
       if (c->promptAcks)
         watchAcks(c);
       if (sent < n && !injectedStall(c))
@@ -460,7 +523,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
   }
   if (sent < n)
     enqueue(c, data + sent, n - sent, flags & ASYNC_WRITE_FLAG_COPY, more);
-  if (pushNow && c->queued && c->writable)
+  if (pushNow && c->queued() && c->writable)
     send(c);  // a failure is reported from the loop
   return n;
 }
@@ -468,9 +531,10 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
 err_t send(Conn *c) {
   if (c->dead || c->connecting)
     return ERR_CONN;
+  noteWrite(c);
   if (c->failErrno)
     return errnoToErr(c->failErrno);
-  if (!c->queued || !c->writable)
+  if (!c->queued() || !c->writable)
     return ERR_OK;
   int err = flush(c);
   if (err) {
@@ -495,22 +559,27 @@ void close(Conn *c) {
   c->failErrno = 0;
   c->reading = true;
   // The caller may free zero-copy memory once it is told the connection ended.
-  for (size_t i = c->queueHead; i < c->queue.size(); ++i) {
-    SendChunk &ch = c->queue[i];
-    if (ch.owned)
-      continue;
-    ch.owned = static_cast<char *>(std::malloc(ch.len));
-    std::memcpy(ch.owned, ch.data, ch.len);
-    ch.data = ch.owned;
-    ch.cap = ch.len;
+  if (Tx *tx = c->tx) {
+    for (size_t i = tx->queueHead; i < tx->queue.size(); ++i) {
+      SendChunk &ch = tx->queue[i];
+      if (ch.owned)
+        continue;
+      ch.owned = static_cast<char *>(std::malloc(ch.len));
+      std::memcpy(ch.owned, ch.data, ch.len);
+      ch.data = ch.owned;
+      ch.cap = ch.len;
+    }
   }
   if (c->connecting) {
     destroy(c, true);
     return;
   }
-  c->lingerUntil = os::nowMs() + kLingerMs;
-  loop().lingering.push_back(c);
   markReady(c);  // progressClose from the loop
+  if (c->peerFin && !c->queued())
+    return;  // it ends there: nothing to flush, no FIN to wait for
+  txOf(c).lingerUntil = os::nowMs() + kLingerMs;
+  c->lingering = true;
+  loop().lingering.push_back(c);
 }
 
 void abort(Conn *c) {
@@ -554,6 +623,13 @@ uint16_t mss(Conn *c) {
 
 bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
                uint16_t *remotePort) {
+  Loop &L = loop();
+  if (c == L.accepted && !L.acceptedBy->wildcard) {
+    // Just accepted on a listener bound to one address: both ends are known.
+    fromSockAddr(L.acceptedBy->bound, local, localPort);
+    fromSockAddr(L.acceptedPeer, remote, remotePort);
+    return true;
+  }
   SockAddr l, r;
   l.len = r.len = sizeof(l.ss);
   if (getsockname(c->fd, l.ptr(), &l.len) != 0)

@@ -22,7 +22,9 @@ namespace {
 thread_local bool t_lastInjected = false;
 }
 
-bool lastCallInjected() { return t_lastInjected; }
+bool lastCallInjected() {
+  return t_lastInjected;
+}
 
 namespace detail {
 std::atomic<bool> armed{false};
@@ -122,8 +124,8 @@ ssize_t sendmsg(int fd, msghdr *m, int flags) {
   return ::sendmsg(fd, m, flags);
 }
 
-int accept4(int fd, int flags) {
-  return fails(fault::kAccept) ? -1 : ::accept4(fd, nullptr, nullptr, flags);
+int accept4(int fd, sockaddr *peer, socklen_t *len, int flags) {
+  return fails(fault::kAccept) ? -1 : ::accept4(fd, peer, len, flags);
 }
 
 int connect(int fd, const sockaddr *sa, socklen_t len) {

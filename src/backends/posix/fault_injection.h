@@ -40,7 +40,7 @@ namespace asynctcp::backend::sys {
 ssize_t recv(int fd, void *buf, size_t len, int flags);
 ssize_t send(int fd, const void *buf, size_t len, int flags);
 ssize_t sendmsg(int fd, msghdr *m, int flags);
-int accept4(int fd, int flags);
+int accept4(int fd, sockaddr *peer, socklen_t *len, int flags);
 int connect(int fd, const sockaddr *sa, socklen_t len);
 int socket(int family, int type);
 

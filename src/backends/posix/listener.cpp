@@ -77,11 +77,11 @@ ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerI
   l->kind = Kind::Listener;
   l->fd = fd;
   l->owner = owner;
-  SockAddr bound;
-  bound.len = sizeof(bound.ss);
-  getsockname(fd, bound.ptr(), &bound.len);
-  IPAddress unused;
-  fromSockAddr(bound, &unused, &l->port);
+  l->bound.len = sizeof(l->bound.ss);
+  getsockname(fd, l->bound.ptr(), &l->bound.len);
+  IPAddress boundIp;
+  fromSockAddr(l->bound, &boundIp, &l->port);
+  l->wildcard = anyAddress || boundIp.isAny();
   if (!pollAdd(l, EPOLLIN)) {
     err = errno;
     ::close(fd);
@@ -117,8 +117,11 @@ void listenersResume(uint64_t nowMs) {
 }
 
 void listenerHandleEvents(Listener *l) {
+  Loop &L = loop();
   for (int i = 0; i < kAcceptsPerEvent && l->owner; ++i) {
-    int fd = sys::accept4(l->fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    L.acceptedPeer.len = sizeof(L.acceptedPeer.ss);
+    int fd = sys::accept4(l->fd, L.acceptedPeer.ptr(), &L.acceptedPeer.len,
+                          SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED)
         continue;
@@ -126,16 +129,16 @@ void listenerHandleEvents(Listener *l) {
         refuseOne(l);
       return;  // EAGAIN, or an error the next wake-up retries
     }
-    auto *c = new Conn();
-    c->kind = Kind::Conn;
-    c->fd = fd;
-    c->writable = true;
+    auto *c = new Conn(fd);
     if (!pollAdd(c, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) {
       ::close(fd);
       delete c;
       continue;
     }
+    L.accepted = c;
+    L.acceptedBy = l;
     events::accepted(l->owner, c);  // may close this listener (server deleted or end())
+    L.accepted = nullptr;
   }
 }
 

@@ -93,13 +93,14 @@ void runReady() {
   Loop &L = g_loop;
   if (L.ready.empty())
     return;
-  std::vector<Conn *> list;
+  std::vector<Conn *> &list = L.readyPass;
   list.swap(L.ready);
   for (Conn *c : list)
     c->inReadyList = false;
   for (Conn *c : list)
     if (!c->dead)
       connProcessReady(c);
+  list.clear();
 }
 
 void runLingering() {
@@ -114,7 +115,7 @@ void runLingering() {
       L.lingering.pop_back();
       continue;
     }
-    if (now >= c->lingerUntil)
+    if (now >= c->tx->lingerUntil)
       connLingerExpired(c, now);
     ++i;
   }
@@ -205,6 +206,5 @@ void markReady(Conn *c) {
   c->inReadyList = true;
   g_loop.ready.push_back(c);
 }
-
 
 }  // namespace asynctcp::backend

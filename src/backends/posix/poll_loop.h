@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "backends/posix/sockaddr.h"
 
 namespace asynctcp::backend {
 
@@ -28,38 +29,69 @@ struct SendChunk {
   bool more;    // ASYNC_WRITE_FLAG_MORE
 };
 
-struct Conn : Pollable {
-  ClientImpl *owner = nullptr;
-  bool connecting = false;
-  bool readable = false;  // edge seen, not yet drained to EAGAIN
-  bool writable = false;
-  bool reading = true;  // false while the core holds the receive side back
-  bool inReadyList = false;
-  bool inAckWatch = false;
-  uint32_t probeDelayUs = 0;  // ack probe back-off while the writer waits on acks
-  uint64_t nextProbeUs = 0;   // when the ack probe looks at this connection next
-  uint64_t waitingSinceUs = 0;  // last ack progress while under send pressure
-  bool closing = false;  // graceful close in progress, core detached
-  bool finSent = false;
-  bool peerFin = false;  // read returned 0
-  bool rdhup = false;    // epoll said the peer's FIN (or an error) is queued
-  bool dead = false;     // fd closed, waiting to be freed
-  bool noDelay = false;
-  bool promptAcks = false;  // the core wants acked() events: probe after writes
-  int failErrno = 0;        // a connect that failed synchronously, reported from the loop
-  uint64_t lingerUntil = 0;
-
+// What a connection needs only while it sends, waits for acks or closes:
+// allocated then, freed when the connection goes quiet, so an idle connection
+// holds no send state.
+struct Tx {
   std::vector<SendChunk> queue;  // user-space send queue (when the kernel would block)
   size_t queueHead = 0;
-  size_t queued = 0;     // bytes in queue
-  uint64_t written = 0;  // bytes handed to the kernel
-  uint64_t acked = 0;    // bytes the peer acknowledged and the core was told of
-  size_t budget = CONFIG_ASYNC_TCP_SEND_BUFFER;
+  size_t queued = 0;            // bytes in queue
+  uint64_t nextProbeUs = 0;     // when the ack probe looks at this connection next
+  uint64_t waitingSinceUs = 0;  // last ack progress while under send pressure
+  uint64_t lingerUntil = 0;     // closed by the core: when flushing gives up
+  uint32_t probeDelayUs = 0;    // ack probe back-off while the writer waits on acks
 };
+
+// One per connection, kept to a 48-byte malloc chunk: a server holds thousands.
+struct Conn : Pollable {
+  explicit Conn(int sock)
+      : Pollable{Kind::Conn, sock},
+        connecting(false),
+        readable(false),
+        writable(true),
+        reading(true),
+        inReadyList(false),
+        inAckWatch(false),
+        lingering(false),
+        finSent(false),
+        peerFin(false),
+        rdhup(false),
+        dead(false),
+        noDelay(false),
+        promptAcks(false),
+        ackDriven(true) {}
+
+  ClientImpl *owner = nullptr;
+  uint32_t unacked = 0;  // handed to the kernel, not yet known to be acknowledged by the peer
+  uint32_t budget = CONFIG_ASYNC_TCP_SEND_BUFFER;
+  Tx *tx = nullptr;
+  int16_t failErrno = 0;  // a failure met inside a call, reported from the loop
+  bool connecting : 1;
+  bool readable : 1;  // edge seen, not yet drained to EAGAIN
+  bool writable : 1;
+  bool reading : 1;  // false while the core holds the receive side back
+  bool inReadyList : 1;
+  bool inAckWatch : 1;
+  bool lingering : 1;  // closed by the core, still flushing
+  bool finSent : 1;
+  bool peerFin : 1;  // read returned 0
+  bool rdhup : 1;    // epoll said the peer's FIN (or an error) is queued
+  bool dead : 1;     // fd closed, waiting to be freed
+  bool noDelay : 1;
+  bool promptAcks : 1;  // the core wants acked() events: probe after writes
+  bool ackDriven : 1;   // the user wrote from its last onAck: it waits on acks to send
+
+  size_t queued() const { return tx ? tx->queued : 0; }
+};
+
+Tx &txOf(Conn *c);        // allocates on first use
+void txRelease(Conn *c);  // frees it if nothing needs it any more
 
 struct Listener : Pollable {
   ServerImpl *owner = nullptr;  // null once closed (freed after the batch)
   uint16_t port = 0;
+  bool wildcard = false;  // bound to any address: a connection's local address varies
+  SockAddr bound;
   uint64_t pausedUntil = 0;  // out of epoll until then (fd limit reached)
 };
 
@@ -69,13 +101,23 @@ struct Loop {
   Pollable waker{Kind::Waker, -1};
   int spareFd = -1;           // released when accept hits EMFILE, so the connection can be refused
   std::vector<Conn *> ready;  // connections with work left over (fairness, resumed reads)
-  std::vector<Conn *> ackWatch;   // connections with bytes sent and not yet acknowledged
+  std::vector<Conn *> ackWatch;  // connections with bytes sent and not yet acknowledged
+  // What a pass works through while callbacks add to the lists above; kept, with
+  // their capacity, so a pass allocates nothing.
+  std::vector<Conn *> readyPass, ackPass;
+  std::vector<Tx *> txPool;       // released send states, reused: one per request otherwise
   std::vector<Conn *> lingering;  // closed by the core, still flushing
   std::vector<Conn *> graveyard;  // freed after the current batch of events
   std::vector<Listener *> closedListeners;
   std::vector<Listener *> pausedListeners;
   uint64_t nextAckProbeUs = UINT64_MAX;  // earliest nextProbeUs in ackWatch
   uint64_t nowUs = 0;                    // taken once per pass, after epoll_wait
+  Conn *inOnAck = nullptr;               // whose acked() event is running
+  // The connection being handed to the core, with the addresses accept4 gave:
+  // addresses() then needs no getsockname/getpeername.
+  Conn *accepted = nullptr;
+  const Listener *acceptedBy = nullptr;
+  SockAddr acceptedPeer;
   uint8_t *readBuf = nullptr;
 };
 
@@ -87,7 +129,7 @@ void pollDel(Pollable *p);
 void markReady(Conn *c);
 
 // ack_probe.cpp
-void watchAcks(Conn *c);  // after a write: learn the peer's acks for it
+void watchAcks(Conn *c);    // after a write: learn the peer's acks for it
 bool ackProbeDue(Conn *c);  // on an event of the connection: worth a look now?
 void probeAcks(uint64_t nowUs);
 int64_t ackProbeTimeoutUs(uint64_t nowUs);
