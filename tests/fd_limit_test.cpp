@@ -20,55 +20,6 @@
 
 using namespace tst;
 
-namespace {
-
-int highestOpenFd() {
-  int highest = 2;
-  if (DIR *d = opendir("/proc/self/fd")) {
-    while (dirent *e = readdir(d))
-      highest = std::max(highest, std::atoi(e->d_name));
-    closedir(d);
-  }
-  return highest;
-}
-
-// Lowers the soft fd limit a little above what is open and fills the rest with sockets, so the
-// next socket()/accept() in this process fails with EMFILE. Undone on destruction.
-class FdExhaustion {
-public:
-  FdExhaustion() {
-    getrlimit(RLIMIT_NOFILE, &_old);
-    rlimit low = _old;
-    low.rlim_cur = static_cast<rlim_t>(highestOpenFd() + 32);
-    if (low.rlim_cur > _old.rlim_cur)
-      low.rlim_cur = _old.rlim_cur;
-    setrlimit(RLIMIT_NOFILE, &low);
-    for (;;) {
-      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (fd < 0) {
-        _errno = errno;
-        break;
-      }
-      _fds.push_back(fd);
-    }
-  }
-  ~FdExhaustion() { release(); }
-  void release() {
-    for (int fd : _fds)
-      ::close(fd);
-    _fds.clear();
-    setrlimit(RLIMIT_NOFILE, &_old);
-  }
-  bool exhausted() const { return _errno == EMFILE; }
-
-private:
-  rlimit _old{};
-  std::vector<int> _fds;
-  int _errno = 0;
-};
-
-}  // namespace
-
 TEST(FdExhaustion, ConnectFailsCleanlyAndClientWorksAfterwards) {
   if (kLwip)
     GTEST_SKIP() << "posix only: lwIP connections use no file descriptors";
@@ -77,8 +28,8 @@ TEST(FdExhaustion, ConnectFailsCleanlyAndClientWorksAfterwards) {
   AsyncClient c;
   log.attach(c);
   {
-    FdExhaustion ex;
-    ASSERT_TRUE(ex.exhausted());
+    FdLimitReached ex(32);
+    ASSERT_TRUE(ex.reached());
     if (c.connect(loopback4(), echo.port())) {
       ASSERT_TRUE(log.waitDisconnected());
       EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"error:-1", "disconnect"}));
@@ -106,8 +57,8 @@ TEST(FdExhaustion, PendingConnectionIsRefusedOrServedOnceFdsFreeUp) {
   ASSERT_TRUE(peer.valid());
   bool refused = false;
   {
-    FdExhaustion ex;
-    ASSERT_TRUE(ex.exhausted());
+    FdLimitReached ex(32);
+    ASSERT_TRUE(ex.reached());
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(echo.port());

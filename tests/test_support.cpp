@@ -138,6 +138,38 @@ size_t raiseFdLimit() {
   return static_cast<size_t>(rl.rlim_cur);
 }
 
+FdLimitReached::FdLimitReached(int headroom) {
+  rlimit old{};
+  getrlimit(RLIMIT_NOFILE, &old);
+  _oldSoft = old.rlim_cur;
+  _oldHard = old.rlim_max;
+  int highest = 2;
+  for (int fd = 0; fd < static_cast<int>(old.rlim_cur) && fd < 65536; ++fd)
+    if (fcntl(fd, F_GETFD) != -1)
+      highest = fd;
+  rlimit low = old;
+  low.rlim_cur = std::min<rlim_t>(static_cast<rlim_t>(highest + headroom), old.rlim_cur);
+  setrlimit(RLIMIT_NOFILE, &low);
+  for (;;) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      _errno = errno;
+      break;
+    }
+    _fillers.push_back(fd);
+  }
+}
+
+void FdLimitReached::release() {
+  for (int fd : _fillers)
+    ::close(fd);
+  _fillers.clear();
+  if (_oldSoft != 0) {
+    rlimit old{static_cast<rlim_t>(_oldSoft), static_cast<rlim_t>(_oldHard)};
+    setrlimit(RLIMIT_NOFILE, &old);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const char *toString(PeerEnd end) {

@@ -77,6 +77,24 @@ int osErrno(int e);
 // Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit.
 size_t raiseFdLimit();
 
+// Lowers RLIMIT_NOFILE's soft limit to a little above what is open (`headroom` more) and
+// fills the rest with sockets, so the next socket()/accept() of this process fails with a
+// real EMFILE. Restored on release() or destruction.
+class FdLimitReached {
+public:
+  explicit FdLimitReached(int headroom = 16);
+  ~FdLimitReached() { release(); }
+  FdLimitReached(const FdLimitReached &) = delete;
+  FdLimitReached &operator=(const FdLimitReached &) = delete;
+  void release();
+  bool reached() const { return _errno == EMFILE; }
+
+private:
+  uint64_t _oldSoft = 0, _oldHard = 0;
+  std::vector<int> _fillers;
+  int _errno = 0;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Raw peers (plain BSD sockets, independent of the library under test).
 

@@ -70,43 +70,6 @@ bool startConnect(int fd, uint16_t port) {
   return ::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 || errno == EINPROGRESS;
 }
 
-// Lowers RLIMIT_NOFILE to what is open plus a few and fills those, so accept() in this
-// process fails with a real EMFILE. Restored on destruction.
-class FdLimitReached {
-public:
-  FdLimitReached() {
-    getrlimit(RLIMIT_NOFILE, &_old);
-    rlimit low = _old;
-    int highest = 0;
-    for (int fd = 0; fd < static_cast<int>(_old.rlim_cur) && fd < 65536; ++fd)
-      if (fcntl(fd, F_GETFD) != -1)
-        highest = fd;
-    low.rlim_cur = static_cast<rlim_t>(highest + 16);
-    setrlimit(RLIMIT_NOFILE, &low);
-    for (;;) {
-      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (fd < 0) {
-        _errno = errno;
-        break;
-      }
-      _fillers.push_back(fd);
-    }
-  }
-  ~FdLimitReached() { release(); }
-  void release() {
-    for (int fd : _fillers)
-      ::close(fd);
-    _fillers.clear();
-    setrlimit(RLIMIT_NOFILE, &_old);
-  }
-  bool reached() const { return _errno == EMFILE; }
-
-private:
-  rlimit _old{};
-  std::vector<int> _fillers;
-  int _errno = 0;
-};
-
 }  // namespace
 
 // ---- accept ------------------------------------------------------------------------------
