@@ -5,6 +5,8 @@
 // namespace that main() makes for this process, so nothing leaves it.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,10 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "child_process.h"
+#include "support/child_process.h"
 
 using namespace std::chrono_literals;
-using tst::ChildProcess;
 
 namespace {
 
@@ -60,13 +61,16 @@ std::string makeNamespace() {
 
 // A server example started with `--host BIND --port 0`, with the port it printed.
 struct Server {
-  Server(const char *path, const char *bind) : child(args(path, bind), env()) {
-    std::string line;
-    if (child.waitForLine("listening on ", line, 10s))
+  Server(const char *path, const char *bind) {
+    if (!child.start({path, "--host", bind, "--port", "0"}, env()))
+      return;
+    const std::string marker = "listening on ";
+    if (child.waitForText(marker, 10s)) {
+      const std::string &out = child.out();
+      const size_t eol = out.find('\n', out.find(marker));
+      const std::string line = out.substr(0, eol);
       port = std::atoi(line.substr(line.rfind(':') + 1).c_str());
-  }
-  static std::vector<std::string> args(const char *path, const char *bind) {
-    return {path, "--host", bind, "--port", "0"};
+    }
   }
   static std::vector<std::string> env() {
     if (!kLwip)
@@ -74,7 +78,15 @@ struct Server {
     return {std::string("ASYNCTCP_LWIP_TAP=") + kTapDevice + " " + kLwipIp4 + "/24 10.202.0.1 " +
             kLwipIp6};
   }
-  ChildProcess child;
+  // SIGTERM; the exit status (-1 unless it exited by itself within 5 s).
+  int stop() {
+    child.signal(SIGTERM);
+    const int status = child.waitExit(5s);
+    child.pump();
+    return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::string output() const { return child.out() + child.err(); }
+  tst::ChildProcess child;
   int port = 0;
 };
 
@@ -90,14 +102,15 @@ const char *bindFor(bool v6) {
   return v6 ? "::1" : "127.0.0.1";
 }
 
-// Runs a client to its end; its exit status and everything it printed.
+// Runs a client to its end; its exit status (-1 if it did not end in time) and what it printed.
 int run(const std::vector<std::string> &argv, std::string &out, std::chrono::milliseconds t = 20s) {
-  ChildProcess c(argv);
-  if (!c.started())
+  tst::ChildProcess c;
+  if (!c.start(argv))
     return -1;
-  const int status = c.wait(t);
-  out = c.output();
-  return status;
+  const int status = c.waitExit(t);
+  c.pump();
+  out = c.out() + c.err();
+  return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 class Examples : public ::testing::Test {
@@ -113,7 +126,7 @@ class HttpExample : public Examples, public ::testing::WithParamInterface<bool> 
 TEST_P(HttpExample, ServesCurl) {
   const bool v6 = GetParam();
   Server server(ASYNCTCP_HTTP_SERVER, bindFor(v6));
-  ASSERT_GT(server.port, 0) << server.child.output();
+  ASSERT_GT(server.port, 0) << server.output();
   const std::string base = "http://" + hostFor(v6) + ":" + std::to_string(server.port);
   std::string out;
   ASSERT_EQ(run({"curl", "-sS", "-g", "-i", "--max-time", "10", base + "/"}, out), 0) << out;
@@ -135,9 +148,8 @@ TEST_P(HttpExample, ServesCurl) {
             0)
       << out;
   EXPECT_EQ(out, "200 1000000");
-  EXPECT_EQ(server.child.stop(), 0) << server.child.output();
-  EXPECT_NE(server.child.output().find("0 connections left"), std::string::npos)
-      << server.child.output();
+  EXPECT_EQ(server.stop(), 0) << server.output();
+  EXPECT_NE(server.output().find("0 connections left"), std::string::npos) << server.output();
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, HttpExample, ::testing::Values(false, true),
@@ -145,7 +157,7 @@ INSTANTIATE_TEST_SUITE_P(Both, HttpExample, ::testing::Values(false, true),
 
 TEST_F(Examples, EchoServerAnswersNc) {
   Server server(ASYNCTCP_ECHO_SERVER, bindFor(false));
-  ASSERT_GT(server.port, 0) << server.child.output();
+  ASSERT_GT(server.port, 0) << server.output();
   std::string out;
   const std::string host = hostFor(false);
   ASSERT_EQ(
@@ -155,7 +167,7 @@ TEST_F(Examples, EchoServerAnswersNc) {
       0)
       << out;
   EXPECT_EQ(out, "hello, echo\n");
-  EXPECT_EQ(server.child.stop(), 0) << server.child.output();
+  EXPECT_EQ(server.stop(), 0) << server.output();
 }
 
 TEST_F(Examples, EchoClientVerifiesFourMegabytes) {
@@ -163,14 +175,14 @@ TEST_F(Examples, EchoClientVerifiesFourMegabytes) {
     GTEST_SKIP() << "one lwIP stack per process: echo_client and echo_server would need two "
                     "TAP devices bridged; the shared suite covers lwIP client to lwIP server";
   Server server(ASYNCTCP_ECHO_SERVER, bindFor(false));
-  ASSERT_GT(server.port, 0) << server.child.output();
+  ASSERT_GT(server.port, 0) << server.output();
   std::string out;
   EXPECT_EQ(run({ASYNCTCP_ECHO_CLIENT, "--host", "127.0.0.1", "--port", std::to_string(server.port),
                  "--bytes", "4194304"},
                 out, 60s),
             0)
       << out;
-  EXPECT_EQ(server.child.stop(), 0) << server.child.output();
+  EXPECT_EQ(server.stop(), 0) << server.output();
 }
 
 }  // namespace

@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "child_process.h"
+#include "support/child_process.h"
 
 namespace sketchtest {
 
 using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+using tst::ChildProcess;
 
 // Leaves the current network namespace for a new one with "lo" up. Returns "" on
 // success, else why not (not root, no namespaces in this container, ...).

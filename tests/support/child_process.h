@@ -1,4 +1,5 @@
-// A child program for the sketch tests: started with stdin a pipe that stays open (so
+// A child program for the tests that drive real programs (examples, sketches, peers such as
+// nc and curl): started with stdin a pipe that stays open (so
 // peers such as nc never see end of input), stdout and stderr captured through
 // non-blocking pipes. The destructor kills and reaps a child still running, so no test
 // leaves processes behind.
@@ -11,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace sketchtest {
+namespace tst {
 
 using std::chrono::milliseconds;
 
@@ -22,9 +23,9 @@ public:
   ChildProcess(const ChildProcess &) = delete;
   ChildProcess &operator=(const ChildProcess &) = delete;
 
-  // argv[0] is looked up in PATH. Returns false (with the reason in error()) if it
-  // cannot be started.
-  bool start(const std::vector<std::string> &argv);
+  // argv[0] is looked up in PATH; `env` entries ("NAME=value") are added to ours. Returns
+  // false (with the reason in error()) if it cannot be started.
+  bool start(const std::vector<std::string> &argv, const std::vector<std::string> &env = {});
   const std::string &error() const { return _error; }
   pid_t pid() const { return _pid; }
 
@@ -54,4 +55,4 @@ private:
   std::string _out, _err, _error;
 };
 
-}  // namespace sketchtest
+}  // namespace tst

@@ -13,7 +13,7 @@
 
 extern char **environ;
 
-namespace sketchtest {
+namespace tst {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -41,7 +41,8 @@ ChildProcess::~ChildProcess() {
   closeFd(_errFd);
 }
 
-bool ChildProcess::start(const std::vector<std::string> &argv) {
+bool ChildProcess::start(const std::vector<std::string> &argv,
+                         const std::vector<std::string> &env) {
   // O_CLOEXEC: a later child must not inherit this one's pipes (nc would then never
   // see its peer's end).
   int in[2], out[2], err[2];
@@ -58,7 +59,13 @@ bool ChildProcess::start(const std::vector<std::string> &argv) {
   for (const std::string &a : argv)
     args.push_back(const_cast<char *>(a.c_str()));
   args.push_back(nullptr);
-  const int rc = posix_spawnp(&_pid, args[0], &actions, nullptr, args.data(), environ);
+  std::vector<char *> envp;
+  for (char **e = environ; *e; ++e)
+    envp.push_back(*e);
+  for (const std::string &e : env)
+    envp.push_back(const_cast<char *>(e.c_str()));
+  envp.push_back(nullptr);
+  const int rc = posix_spawnp(&_pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
   ::close(out[1]);
@@ -167,4 +174,4 @@ int ChildProcess::waitExit(milliseconds timeout) {
   return _status;
 }
 
-}  // namespace sketchtest
+}  // namespace tst
