@@ -844,25 +844,6 @@ ClientHooks pumpingHooks(Sender &sender) {
 
 namespace {
 
-// FIFO of bytes with an amortised O(1) pop from the front.
-struct ByteQueue {
-  std::string buf;
-  size_t head = 0;
-  size_t size() const { return buf.size() - head; }
-  const char *data() const { return buf.data() + head; }
-  void append(const void *d, size_t n) { buf.append(static_cast<const char *>(d), n); }
-  void pop(size_t n) {
-    head += n;
-    if (head == buf.size()) {
-      buf.clear();
-      head = 0;
-    } else if (head > 1 * kMiB && head > buf.size() / 2) {
-      buf.erase(0, head);
-      head = 0;
-    }
-  }
-};
-
 struct EchoConn {
   ByteQueue pending;
   size_t movedNotAcked = 0;  // flow control: queued for sending but not yet ack()ed

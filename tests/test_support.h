@@ -74,6 +74,25 @@ size_t sendBudget();
 // where no OS call stands behind a connection (lastErrno() is "0 if none").
 int osErrno(int e);
 
+// FIFO of bytes with an amortised O(1) pop from the front (echo servers' pending output).
+struct ByteQueue {
+  std::string buf;
+  size_t head = 0;
+  size_t size() const { return buf.size() - head; }
+  const char *data() const { return buf.data() + head; }
+  void append(const void *d, size_t n) { buf.append(static_cast<const char *>(d), n); }
+  void pop(size_t n) {
+    head += n;
+    if (head == buf.size()) {
+      buf.clear();
+      head = 0;
+    } else if (head > 1 * kMiB && head > buf.size() / 2) {
+      buf.erase(0, head);
+      head = 0;
+    }
+  }
+};
+
 // Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit.
 size_t raiseFdLimit();
 

@@ -184,24 +184,6 @@ ServerMode randomServerMode() {
 
 // ---- the servers -----------------------------------------------------------------------------
 
-struct ByteQueue {
-  std::string buf;
-  size_t head = 0;
-  size_t size() const { return buf.size() - head; }
-  const char *data() const { return buf.data() + head; }
-  void append(const void *d, size_t n) { buf.append(static_cast<const char *>(d), n); }
-  void pop(size_t n) {
-    head += n;
-    if (head == buf.size()) {
-      buf.clear();
-      head = 0;
-    } else if (head > 256 * kKiB && head > buf.size() / 2) {
-      buf.erase(0, head);
-      head = 0;
-    }
-  }
-};
-
 // One accepted connection. The fields without atomics are touched on the service thread only.
 struct ServerConn {
   Stats *stats;
