@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <thread>
+#include <vector>
 
 using namespace tst;
 
@@ -285,4 +288,104 @@ TEST(ZeroCopy, BufferFreedWhenOnAckCoversItIsNotTouchedAgain) {
   EXPECT_TRUE(log.waitDisconnected());
   if (!st.freed)
     delete[] st.buf;
+}
+
+namespace {
+
+// One client of the mixed-mode ack test below. Its mode decides how the ack probe treats it:
+// a ping-pong that never writes from onAck (probed rarely), a trickle that writes 2 KiB from
+// each onAck (probed often, never under pressure), and a bulk pump that keeps the budget full
+// (probed under pressure).
+struct MixedClient {
+  enum Mode { PingPong, Trickle, BulkPump };
+  static constexpr size_t kMsg = 64;
+  static constexpr int kRounds = 40;
+  static constexpr size_t kTrickle = 2 * kKiB;
+
+  MixedClient(Mode m, uint32_t seed) : mode(m), sender(pattern(256 * kKiB, seed)) {
+    ClientHooks hooks;
+    if (mode == PingPong) {
+      for (int r = 0; r < kRounds; ++r)
+        payload += pattern(kMsg, uint32_t(r));
+      hooks.onConnect = [this](AsyncClient *cl) { ping(cl); };
+      hooks.onData = [this](AsyncClient *cl, void *, size_t len) {
+        echoed += len;
+        if (echoed == size_t(rounds) * kMsg && rounds < kRounds)
+          ping(cl);
+      };
+    } else if (mode == Trickle) {
+      payload = pattern(32 * kKiB, seed);
+      hooks.onConnect = [this](AsyncClient *cl) { trickle(cl); };
+      hooks.onAck = [this](AsyncClient *cl, size_t, uint32_t) { trickle(cl); };
+      hooks.onPoll = [this](AsyncClient *cl) { trickle(cl); };
+    } else {
+      payload = sender.payload();
+      hooks = pumpingHooks(sender);
+    }
+    log.attach(client, hooks);
+  }
+  void ping(AsyncClient *cl) {
+    if (cl->write(payload.data() + size_t(rounds) * kMsg, kMsg) == kMsg)
+      ++rounds;
+  }
+  void trickle(AsyncClient *cl) {
+    if (written < payload.size())
+      written += cl->write(payload.data() + written, std::min(kTrickle, payload.size() - written));
+  }
+
+  Mode mode;
+  Sender sender;
+  std::string payload;  // all it will write
+  int rounds = 0;       // service thread
+  size_t echoed = 0;    // service thread
+  size_t written = 0;   // service thread
+  ClientLog log;
+  AsyncClient client;
+};
+
+}  // namespace
+
+// Many connections at once in every ack-probe mode, some aborted from another thread while
+// their bytes are in flight: the probe keeps them all in one schedule (a heap), and each
+// survivor still hears about exactly the bytes it wrote and gets them echoed intact.
+TEST(OnAck, ManyConnectionsInEveryProbeModeEachHearsExactlyItsBytes) {
+  EchoServer echo(loopback4(), true);
+  constexpr int kClients = 60;
+  std::vector<std::unique_ptr<MixedClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<MixedClient>(MixedClient::Mode(i % 3), 300 + uint32_t(i)));
+    ASSERT_TRUE(clients.back()->client.connect(loopback4(), echo.port()));
+  }
+  auto doomed = [](int i) { return i % 7 == 3; };
+  for (int i = 0; i < kClients; ++i)
+    ASSERT_TRUE(clients[size_t(i)]->log.waitConnected()) << "client " << i;
+  std::thread aborter([&] {
+    for (int i = 0; i < kClients; ++i)
+      if (doomed(i))
+        clients[size_t(i)]->client.abort();
+  });
+  aborter.join();
+  for (int i = 0; i < kClients; ++i) {
+    MixedClient &m = *clients[size_t(i)];
+    if (doomed(i))
+      continue;
+    const size_t want = m.payload.size();
+    EXPECT_TRUE(m.log.waitAcked(want, 20000ms))
+        << "client " << i << " (mode " << m.mode << "): acked " << m.log.acked() << " of " << want;
+    EXPECT_TRUE(m.log.waitReceived(want, 20000ms))
+        << "client " << i << " (mode " << m.mode << "): echoed " << m.log.received() << " of "
+        << want;
+  }
+  for (auto &m : clients)
+    m->client.close();
+  for (int i = 0; i < kClients; ++i) {
+    MixedClient &m = *clients[size_t(i)];
+    EXPECT_TRUE(m.log.waitDisconnected()) << "client " << i;
+    EXPECT_EQ(m.log.disconnects(), 1) << "client " << i;
+    EXPECT_EQ(m.log.lateCallbacks(), 0) << "client " << i;
+    if (doomed(i))
+      continue;
+    EXPECT_EQ(m.log.acked(), m.payload.size()) << "client " << i << ": over- or under-acked";
+    EXPECT_TRUE(m.log.data() == m.payload) << "client " << i << ": the echo differs";
+  }
 }

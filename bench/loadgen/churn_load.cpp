@@ -110,7 +110,7 @@ int ChurnRun::run() {
   const uint64_t measureFrom = start + uint64_t(_o.warmup * 1e9);
   const uint64_t measureTo = measureFrom + uint64_t(_o.duration * 1e9);
   uint64_t measuredFrom = 0, errorsBefore = 0;
-  double cpuFrom = -1;
+  double cpuFrom = -1, ownFrom = -1;
   epoll_event evs[512];
   for (;;) {
     uint64_t now = nowNs();
@@ -119,6 +119,7 @@ int ChurnRun::run() {
       measuredFrom = now;
       errorsBefore = _errors;
       cpuFrom = processCpuSeconds(_o.serverPid);
+      ownFrom = processCpuSeconds(getpid());
     }
     if (now >= measureTo)
       break;
@@ -136,7 +137,7 @@ int ChurnRun::run() {
     }
   }
   double seconds = double(nowNs() - measuredFrom) / 1e9;
-  double cpuTo = processCpuSeconds(_o.serverPid);
+  double cpuTo = processCpuSeconds(_o.serverPid), ownTo = processCpuSeconds(getpid());
   for (Slot &s : _slots)
     if (s.fd >= 0)
       ::close(s.fd);
@@ -147,9 +148,10 @@ int ChurnRun::run() {
                  (unsigned long long)errors, std::strerror(_lastErrno));
   std::printf(
       "result mode=churn concurrency=%d seconds=%.3f conns=%llu conns_per_s=%.1f srv_cpu_s=%.3f "
-      "errors=%llu\n",
+      "load_cpu_s=%.3f errors=%llu\n",
       _o.conns, seconds, (unsigned long long)_completed, _completed / seconds,
-      cpuFrom < 0 || cpuTo < 0 ? -1.0 : cpuTo - cpuFrom, (unsigned long long)errors);
+      cpuFrom < 0 || cpuTo < 0 ? -1.0 : cpuTo - cpuFrom,
+      ownFrom < 0 || ownTo < 0 ? -1.0 : ownTo - ownFrom, (unsigned long long)errors);
   if (_badEchoes) {
     std::fprintf(stderr, "loadgen: churn: %llu echoes differ from what was sent\n",
                  (unsigned long long)_badEchoes);

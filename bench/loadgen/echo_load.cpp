@@ -161,6 +161,7 @@ int EchoRun::run() {
   const uint64_t measureTo = measureFrom + uint64_t(_o.duration * 1e9);
   uint64_t measuredFrom = 0, measuredTo = 0, drainDeadline = 0;
   double cpuFrom = -1, cpuTo = -1;  // the server's CPU seconds at both ends of the window
+  double ownFrom = -1, ownTo = -1;  // ours: whether the load generator was the bottleneck
   bool ok = true;
   for (Stream &s : streams)
     ok = ok && pump(s, start);
@@ -171,6 +172,7 @@ int EchoRun::run() {
       _measuring = true;
       measuredFrom = now;
       cpuFrom = processCpuSeconds(_o.serverPid);
+      ownFrom = processCpuSeconds(getpid());
     }
     if (_sending && now >= measureTo) {
       // Stop: no new messages, and what is in flight must all come back.
@@ -178,6 +180,7 @@ int EchoRun::run() {
       _sending = false;
       measuredTo = now;
       cpuTo = processCpuSeconds(_o.serverPid);
+      ownTo = processCpuSeconds(getpid());
       drainDeadline = now + 5000000000ull;
     }
     if (!_sending) {
@@ -217,10 +220,11 @@ int EchoRun::run() {
   std::printf(
       "result mode=echo conns=%d size=%zu window=%d seconds=%.3f bytes=%llu mb_per_s=%.2f "
       "msgs=%llu msgs_per_s=%.1f p50_us=%.1f p99_us=%.1f sent_bytes=%llu echoed_bytes=%llu "
-      "srv_cpu_s=%.3f errors=0\n",
+      "srv_cpu_s=%.3f load_cpu_s=%.3f errors=0\n",
       _o.conns, _o.size, _o.window, seconds, (unsigned long long)_bytes, _bytes / seconds / 1e6,
       (unsigned long long)_msgs, _msgs / seconds, p50, p99, (unsigned long long)_sentBytes,
-      (unsigned long long)_echoedBytes, cpuFrom < 0 || cpuTo < 0 ? -1.0 : cpuTo - cpuFrom);
+      (unsigned long long)_echoedBytes, cpuFrom < 0 || cpuTo < 0 ? -1.0 : cpuTo - cpuFrom,
+      ownFrom < 0 || ownTo < 0 ? -1.0 : ownTo - ownFrom);
   return _msgs > 0 ? kOk : kNoResult;
 }
 

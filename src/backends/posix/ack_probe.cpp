@@ -32,35 +32,95 @@ uint32_t relaxedDelayUs(Conn *c) {
 }
 
 bool underPressure(Conn *c) {
-  return inFlight(c) * 2 >= c->budget;
+  return c->pending() * 2 >= c->budget;
 }
 
+// ackWatch is a binary min-heap on tx->nextProbeUs; each Tx knows its slot, so a
+// connection is rescheduled or removed in O(log n). A linear list cost a look at
+// every watched connection per pass: 2.4% of an HTTP server's CPU at 1,000 clients.
+uint64_t dueAt(const Conn *c) {
+  return c->tx->nextProbeUs;
+}
+
+void place(std::vector<Conn *> &heap, size_t i, Conn *c) {
+  heap[i] = c;
+  c->tx->watchIndex = uint32_t(i);
+}
+
+void siftUp(std::vector<Conn *> &heap, size_t i) {
+  Conn *c = heap[i];
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (dueAt(heap[parent]) <= dueAt(c))
+      break;
+    place(heap, i, heap[parent]);
+    i = parent;
+  }
+  place(heap, i, c);
+}
+
+void siftDown(std::vector<Conn *> &heap, size_t i) {
+  Conn *c = heap[i];
+  const size_t n = heap.size();
+  for (;;) {
+    size_t child = 2 * i + 1;
+    if (child >= n)
+      break;
+    if (child + 1 < n && dueAt(heap[child + 1]) < dueAt(heap[child]))
+      ++child;
+    if (dueAt(heap[child]) >= dueAt(c))
+      break;
+    place(heap, i, heap[child]);
+    i = child;
+  }
+  place(heap, i, c);
+}
+
+void removeFromWatch(Conn *c) {
+  std::vector<Conn *> &heap = loop().ackWatch;
+  size_t i = c->tx->watchIndex;
+  Conn *last = heap.back();
+  heap.pop_back();
+  c->inAckWatch = false;
+  if (i < heap.size()) {
+    place(heap, i, last);
+    siftUp(heap, i);
+    siftDown(heap, last->tx->watchIndex);
+  }
+}
+
+// Watches c (its send state exists), due at atUs.
 void schedule(Conn *c, uint64_t atUs) {
-  c->tx->nextProbeUs = atUs;
-  Loop &L = loop();
-  if (atUs < L.nextAckProbeUs)
-    L.nextAckProbeUs = atUs;
-}
-
-void enlist(Conn *c) {
-  if (c->inAckWatch)
-    return;
-  txOf(c);  // the probe's schedule lives there
-  c->inAckWatch = true;
-  loop().ackWatch.push_back(c);
+  std::vector<Conn *> &heap = loop().ackWatch;
+  Tx *tx = c->tx;
+  uint64_t was = tx->nextProbeUs;
+  tx->nextProbeUs = atUs;
+  if (!c->inAckWatch) {
+    c->inAckWatch = true;
+    heap.push_back(c);
+    siftUp(heap, heap.size() - 1);
+  } else if (atUs < was) {
+    siftUp(heap, tx->watchIndex);
+  } else if (atUs > was) {
+    siftDown(heap, tx->watchIndex);
+  }
 }
 }  // namespace
 
 void watchAcks(Conn *c) {
-  bool wasWatched = c->inAckWatch;
-  enlist(c);
+  Tx &tx = txOf(c);  // the probe's schedule lives there
   if (underPressure(c)) {
-    c->tx->probeDelayUs = kFastMinUs;
-    c->tx->waitingSinceUs = loop().nowUs;
+    tx.probeDelayUs = kFastMinUs;
+    tx.waitingSinceUs = loop().nowUs;
     schedule(c, 0);  // at the end of this pass: on loopback the ack is often there already
-  } else if (!wasWatched || c->tx->nextProbeUs == 0) {
+  } else if (!c->inAckWatch || tx.nextProbeUs == 0) {
     schedule(c, loop().nowUs + relaxedDelayUs(c));
   }
+}
+
+void unwatchAcks(Conn *c) {
+  if (c->inAckWatch)
+    removeFromWatch(c);
 }
 
 bool ackProbeDue(Conn *c) {
@@ -69,21 +129,17 @@ bool ackProbeDue(Conn *c) {
 
 void probeAcks(uint64_t nowUs) {
   Loop &L = loop();
-  if (L.ackWatch.empty() || nowUs < L.nextAckProbeUs)
-    return;
+  std::vector<Conn *> &heap = L.ackWatch;
+  // Take every due connection out first: onAck may write, and so watch again.
   std::vector<Conn *> &list = L.ackPass;
-  list.swap(L.ackWatch);
-  L.nextAckProbeUs = UINT64_MAX;
-  for (Conn *c : list)
-    c->inAckWatch = false;
+  while (!heap.empty() && dueAt(heap.front()) <= nowUs) {
+    Conn *c = heap.front();
+    removeFromWatch(c);
+    list.push_back(c);
+  }
   for (Conn *c : list) {
-    if (c->dead || !c->owner || !c->tx)
-      continue;  // gone, or its send state was released by a flush in an earlier onAck
-    if (nowUs < c->tx->nextProbeUs) {
-      enlist(c);
-      schedule(c, c->tx->nextProbeUs);
-      continue;
-    }
+    if (c->dead || !c->owner || !c->tx || c->inAckWatch)
+      continue;  // gone, released by a flush in an earlier onAck, or watched again by one
     bool pressure = underPressure(c);
     uint32_t before = c->unacked;
     connProbeAcks(c);  // may run onAck, which may write (and so re-watch) or close
@@ -93,7 +149,6 @@ void probeAcks(uint64_t nowUs) {
       txRelease(c);  // all acknowledged: nothing to watch
       continue;
     }
-    enlist(c);
     Tx *tx = c->tx;
     if (pressure) {
       if (c->unacked != before)
@@ -111,10 +166,11 @@ void probeAcks(uint64_t nowUs) {
 }
 
 int64_t ackProbeTimeoutUs(uint64_t nowUs) {
-  Loop &L = loop();
-  if (L.ackWatch.empty())
+  const std::vector<Conn *> &heap = loop().ackWatch;
+  if (heap.empty())
     return -1;
-  return L.nextAckProbeUs <= nowUs ? 0 : int64_t(L.nextAckProbeUs - nowUs);
+  uint64_t at = dueAt(heap.front());
+  return at <= nowUs ? 0 : int64_t(at - nowUs);
 }
 
 }  // namespace asynctcp::backend

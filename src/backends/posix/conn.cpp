@@ -70,6 +70,7 @@ void destroy(Conn *c, bool reset) {
   }
   ::close(c->fd);
   c->dead = true;
+  unwatchAcks(c);
   if (Tx *tx = c->tx) {
     c->tx = nullptr;
     txRecycle(tx);
@@ -448,7 +449,7 @@ void setOwner(Conn *c, ClientImpl *owner) {
 }
 
 size_t inFlight(Conn *c) {
-  return c->queued() + c->unacked;
+  return c->pending();
 }
 
 namespace {
@@ -459,7 +460,7 @@ bool probeSilently(Conn *c) {
 }
 
 size_t room(Conn *c) {
-  size_t used = inFlight(c);
+  size_t used = c->pending();
   return used >= c->budget ? 0 : c->budget - used;
 }
 

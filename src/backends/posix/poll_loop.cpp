@@ -130,7 +130,6 @@ void freeGraveyard() {
   if (!L.graveyard.empty()) {
     // The lists may still name a connection that died during this iteration.
     dropDead(L.ready);
-    dropDead(L.ackWatch);
     dropDead(L.lingering);
   }
   for (Conn *c : L.graveyard)

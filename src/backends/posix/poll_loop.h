@@ -40,6 +40,7 @@ struct Tx {
   uint64_t waitingSinceUs = 0;  // last ack progress while under send pressure
   uint64_t lingerUntil = 0;     // closed by the core: when flushing gives up
   uint32_t probeDelayUs = 0;    // ack probe back-off while the writer waits on acks
+  uint32_t watchIndex = 0;      // position in Loop::ackWatch while inAckWatch
 };
 
 // One per connection, kept to a 48-byte malloc chunk: a server holds thousands.
@@ -82,6 +83,8 @@ struct Conn : Pollable {
   bool ackDriven : 1;   // the user wrote from its last onAck: it waits on acks to send
 
   size_t queued() const { return tx ? tx->queued : 0; }
+  // inFlight() for the backend's own hot paths (the ack probe asks on every write).
+  size_t pending() const { return queued() + unacked; }
 };
 
 Tx &txOf(Conn *c);        // allocates on first use
@@ -101,7 +104,9 @@ struct Loop {
   Pollable waker{Kind::Waker, -1};
   int spareFd = -1;           // released when accept hits EMFILE, so the connection can be refused
   std::vector<Conn *> ready;  // connections with work left over (fairness, resumed reads)
-  std::vector<Conn *> ackWatch;  // connections with bytes sent and not yet acknowledged
+  // Connections with bytes sent and not yet acknowledged: a binary min-heap on
+  // tx->nextProbeUs, so a pass touches only the connections that are due.
+  std::vector<Conn *> ackWatch;
   // What a pass works through while callbacks add to the lists above; kept, with
   // their capacity, so a pass allocates nothing.
   std::vector<Conn *> readyPass, ackPass;
@@ -110,9 +115,8 @@ struct Loop {
   std::vector<Conn *> graveyard;  // freed after the current batch of events
   std::vector<Listener *> closedListeners;
   std::vector<Listener *> pausedListeners;
-  uint64_t nextAckProbeUs = UINT64_MAX;  // earliest nextProbeUs in ackWatch
-  uint64_t nowUs = 0;                    // taken once per pass, after epoll_wait
-  Conn *inOnAck = nullptr;               // whose acked() event is running
+  uint64_t nowUs = 0;       // taken once per pass, after epoll_wait
+  Conn *inOnAck = nullptr;  // whose acked() event is running
   // The connection being handed to the core, with the addresses accept4 gave:
   // addresses() then needs no getsockname/getpeername.
   Conn *accepted = nullptr;
@@ -130,6 +134,7 @@ void markReady(Conn *c);
 
 // ack_probe.cpp
 void watchAcks(Conn *c);    // after a write: learn the peer's acks for it
+void unwatchAcks(Conn *c);  // the connection is going away
 bool ackProbeDue(Conn *c);  // on an event of the connection: worth a look now?
 void probeAcks(uint64_t nowUs);
 int64_t ackProbeTimeoutUs(uint64_t nowUs);
