@@ -29,6 +29,14 @@ struct SendChunk {
   bool more;    // ASYNC_WRITE_FLAG_MORE
 };
 
+struct Conn;
+
+// A FIFO of watched connections that share one probe cadence (so it is in
+// deadline order), linked through their Tx.
+struct WatchQueue {
+  Conn *head = nullptr, *tail = nullptr;
+};
+
 // What a connection needs only while it sends, waits for acks or closes:
 // allocated then, freed when the connection goes quiet, so an idle connection
 // holds no send state.
@@ -40,7 +48,11 @@ struct Tx {
   uint64_t waitingSinceUs = 0;  // last ack progress while under send pressure
   uint64_t lingerUntil = 0;     // closed by the core: when flushing gives up
   uint32_t probeDelayUs = 0;    // ack probe back-off while the writer waits on acks
-  uint32_t watchIndex = 0;      // position in Loop::ackWatch while inAckWatch
+  // While inAckWatch: in a fixed-cadence queue (watchQueue set, linked by
+  // watchPrev/watchNext), else at watchIndex in the pressure heap.
+  WatchQueue *watchQueue = nullptr;
+  Conn *watchPrev = nullptr, *watchNext = nullptr;
+  uint32_t watchIndex = 0;
 };
 
 // One per connection, kept to a 48-byte malloc chunk: a server holds thousands.
@@ -104,9 +116,12 @@ struct Loop {
   Pollable waker{Kind::Waker, -1};
   int spareFd = -1;           // released when accept hits EMFILE, so the connection can be refused
   std::vector<Conn *> ready;  // connections with work left over (fairness, resumed reads)
-  // Connections with bytes sent and not yet acknowledged: a binary min-heap on
-  // tx->nextProbeUs, so a pass touches only the connections that are due.
+  // Connections with bytes sent and not yet acknowledged, by when the ack probe
+  // looks next (ack_probe.cpp): under send pressure a binary min-heap on
+  // tx->nextProbeUs, otherwise one FIFO per fixed cadence. A pass touches only
+  // the connections that are due.
   std::vector<Conn *> ackWatch;
+  WatchQueue ackRelaxed, ackInformational;
   // What a pass works through while callbacks add to the lists above; kept, with
   // their capacity, so a pass allocates nothing.
   std::vector<Conn *> readyPass, ackPass;
