@@ -10,7 +10,9 @@
 
 namespace asynctcp {
 
-Service &Service::get() {
+std::atomic<Service *> Service::s_instance{nullptr};
+
+Service &Service::start() {
   // Never destroyed: the service thread runs until the process exits, and
   // clients may still be deleted from static destructors.
   static Service *service = [] {
@@ -27,6 +29,7 @@ Service &Service::get() {
     }
     return s;
   }();
+  s_instance.store(service, std::memory_order_release);
   return *service;
 }
 

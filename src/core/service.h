@@ -3,6 +3,7 @@
 // waiting to be reported, objects waiting to be freed).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
@@ -16,7 +17,11 @@ struct ServerImpl;
 
 class Service {
 public:
-  static Service &get();  // starts the service thread on first use
+  // Starts the service thread on first use. Inline: every public method asks.
+  static Service &get() {
+    Service *s = s_instance.load(std::memory_order_acquire);
+    return s ? *s : start();
+  }
 
   // Runs f on the service thread and returns when it has run: inline when called
   // there, else queued and the caller waits (like lwIP's tcpip_api_call).
@@ -60,6 +65,9 @@ public:
   void loopIteration();
 
 private:
+  static std::atomic<Service *> s_instance;
+  static Service &start();
+
   struct Command {
     void (*fn)(void *) = nullptr;
     void *ctx = nullptr;

@@ -23,7 +23,8 @@ thread_local bool t_lastInjected = false;
 }
 
 bool lastCallInjected() {
-  return t_lastInjected;
+  // Disarmed, calls skip the injector and leave the flag as it was.
+  return detail::armed.load(std::memory_order_relaxed) && t_lastInjected;
 }
 
 namespace detail {
@@ -98,11 +99,11 @@ bool fails(fault::Call call) {
 }
 }  // namespace
 
-ssize_t recv(int fd, void *buf, size_t len, int flags) {
+ssize_t recvInjected(int fd, void *buf, size_t len, int flags) {
   return fails(fault::kRecv) ? -1 : ::recv(fd, buf, len, flags);
 }
 
-ssize_t send(int fd, const void *buf, size_t len, int flags) {
+ssize_t sendInjected(int fd, const void *buf, size_t len, int flags) {
   if (fails(fault::kSend))
     return -1;
   if (fault::detail::armed.load(std::memory_order_relaxed))
@@ -110,7 +111,7 @@ ssize_t send(int fd, const void *buf, size_t len, int flags) {
   return ::send(fd, buf, len, flags);
 }
 
-ssize_t sendmsg(int fd, msghdr *m, int flags) {
+ssize_t sendmsgInjected(int fd, msghdr *m, int flags) {
   if (fails(fault::kSend))
     return -1;
   if (fault::detail::armed.load(std::memory_order_relaxed) && m->msg_iovlen > 0) {

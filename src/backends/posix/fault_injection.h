@@ -36,10 +36,27 @@ size_t sendCap(size_t want);
 
 namespace asynctcp::backend::sys {
 
-// The backend's system calls, through the fault injector.
-ssize_t recv(int fd, void *buf, size_t len, int flags);
-ssize_t send(int fd, const void *buf, size_t len, int flags);
-ssize_t sendmsg(int fd, msghdr *m, int flags);
+// The backend's system calls, through the fault injector. The per-message ones
+// test `armed` inline, so a disarmed injector adds one load, not a call.
+ssize_t recvInjected(int fd, void *buf, size_t len, int flags);
+ssize_t sendInjected(int fd, const void *buf, size_t len, int flags);
+ssize_t sendmsgInjected(int fd, msghdr *m, int flags);
+
+inline ssize_t recv(int fd, void *buf, size_t len, int flags) {
+  if (__builtin_expect(fault::detail::armed.load(std::memory_order_relaxed), false))
+    return recvInjected(fd, buf, len, flags);
+  return ::recv(fd, buf, len, flags);
+}
+inline ssize_t send(int fd, const void *buf, size_t len, int flags) {
+  if (__builtin_expect(fault::detail::armed.load(std::memory_order_relaxed), false))
+    return sendInjected(fd, buf, len, flags);
+  return ::send(fd, buf, len, flags);
+}
+inline ssize_t sendmsg(int fd, msghdr *m, int flags) {
+  if (__builtin_expect(fault::detail::armed.load(std::memory_order_relaxed), false))
+    return sendmsgInjected(fd, m, flags);
+  return ::sendmsg(fd, m, flags);
+}
 int accept4(int fd, sockaddr *peer, socklen_t *len, int flags);
 int connect(int fd, const sockaddr *sa, socklen_t len);
 int socket(int family, int type);

@@ -14,9 +14,10 @@
 
 namespace asynctcp::backend {
 
-namespace {
 // Never destroyed: the service thread may still run while static destructors do.
 Loop &g_loop = *new Loop();
+
+namespace {
 constexpr int kMaxEvents = 256;
 constexpr size_t kReadBufSize = 64 * 1024;
 
@@ -140,10 +141,6 @@ void freeGraveyard() {
   L.closedListeners.clear();
 }
 }  // namespace
-
-Loop &loop() {
-  return g_loop;
-}
 
 bool init() {
   Loop &L = g_loop;

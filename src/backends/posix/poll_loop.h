@@ -140,7 +140,10 @@ struct Loop {
   uint8_t *readBuf = nullptr;
 };
 
-Loop &loop();
+extern Loop &g_loop;  // poll_loop.cpp
+inline Loop &loop() {
+  return g_loop;
+}
 
 // poll_loop.cpp
 bool pollAdd(Pollable *p, uint32_t events);
