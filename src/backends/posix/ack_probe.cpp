@@ -37,14 +37,6 @@ bool underPressure(Conn *c) {
 // a binary min-heap (few connections are under pressure at once). One heap for all
 // cost ~200 instructions per request at 1,000 connections; a linear list before it
 // cost a look at every watched connection per pass.
-WatchQueue &fixedQueue(Conn *c) {
-  Loop &L = loop();
-  return c->ackDriven ? L.ackRelaxed : L.ackInformational;
-}
-uint32_t fixedDelayUs(const WatchQueue &q) {
-  return &q == &loop().ackRelaxed ? kRelaxedUs : kInformationalUs;
-}
-
 uint64_t dueAt(const Conn *c) {
   return c->tx->nextProbeUs;
 }
@@ -93,7 +85,7 @@ void removeFromWatch(Conn *c) {
     tx->watchQueue = nullptr;
     return;
   }
-  std::vector<Conn *> &heap = loop().ackWatch;
+  std::vector<Conn *> &heap = loop().ackHeap;
   size_t i = tx->watchIndex;
   Conn *last = heap.back();
   heap.pop_back();
@@ -106,7 +98,7 @@ void removeFromWatch(Conn *c) {
 
 // Watches c (its send state exists) on the pressure heap, due at atUs.
 void scheduleAt(Conn *c, uint64_t atUs) {
-  std::vector<Conn *> &heap = loop().ackWatch;
+  std::vector<Conn *> &heap = loop().ackHeap;
   Tx *tx = c->tx;
   if (c->inAckWatch && tx->watchQueue)
     removeFromWatch(c);
@@ -127,11 +119,12 @@ void scheduleAt(Conn *c, uint64_t atUs) {
 void scheduleFixed(Conn *c, uint64_t nowUs) {
   if (c->inAckWatch)
     removeFromWatch(c);
-  WatchQueue &q = fixedQueue(c);
+  Loop &L = loop();
+  WatchQueue &q = c->ackDriven ? L.ackRelaxed : L.ackInformational;
   Tx *tx = c->tx;
   // Never before the tail: the queue stays in deadline order even when the time a
   // caller passes lags the pass's own by a few microseconds.
-  uint64_t at = nowUs + fixedDelayUs(q);
+  uint64_t at = nowUs + (c->ackDriven ? kRelaxedUs : kInformationalUs);
   tx->nextProbeUs = q.tail ? std::max(at, dueAt(q.tail)) : at;
   tx->watchQueue = &q;
   tx->watchPrev = q.tail;
@@ -178,7 +171,7 @@ bool ackProbeDue(Conn *c) {
 
 void probeAcks(uint64_t nowUs) {
   Loop &L = loop();
-  std::vector<Conn *> &heap = L.ackWatch;
+  std::vector<Conn *> &heap = L.ackHeap;
   // Take every due connection out first: onAck may write, and so watch again.
   std::vector<Conn *> &list = L.ackPass;
   while (!heap.empty() && dueAt(heap.front()) <= nowUs) {
@@ -219,8 +212,8 @@ void probeAcks(uint64_t nowUs) {
 int64_t ackProbeTimeoutUs(uint64_t nowUs) {
   const Loop &L = loop();
   int64_t t = -1;
-  if (!L.ackWatch.empty())
-    lower(t, dueAt(L.ackWatch.front()), nowUs);
+  if (!L.ackHeap.empty())
+    lower(t, dueAt(L.ackHeap.front()), nowUs);
   if (L.ackRelaxed.head)
     lower(t, dueAt(L.ackRelaxed.head), nowUs);
   if (L.ackInformational.head)

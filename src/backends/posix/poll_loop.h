@@ -120,7 +120,7 @@ struct Loop {
   // looks next (ack_probe.cpp): under send pressure a binary min-heap on
   // tx->nextProbeUs, otherwise one FIFO per fixed cadence. A pass touches only
   // the connections that are due.
-  std::vector<Conn *> ackWatch;
+  std::vector<Conn *> ackHeap;
   WatchQueue ackRelaxed, ackInformational;
   // What a pass works through while callbacks add to the lists above; kept, with
   // their capacity, so a pass allocates nothing.
