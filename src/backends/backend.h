@@ -29,6 +29,10 @@ struct DnsQuery;  // one host-name resolution in flight
 bool init();  // once, before run(); may be called from any thread
 void run();   // the service thread's body; never returns
 void wake();  // any thread: make the loop call events::loopIteration() soon
+// When the events being delivered were collected (the loop's last wake-up, or
+// now): never in the future, so stamps taken from it keep since() exact, and
+// cheaper than a clock read for every read event.
+uint64_t eventTimeMs();
 
 // ---- listeners ----
 struct ListenResult {

@@ -9,16 +9,10 @@
 using asynctcp::ClientImpl;
 using asynctcp::Service;
 
-namespace {
-Service &svc() {
-  return Service::get();
-}
-}  // namespace
-
 AsyncClient::AsyncClient(tcp_pcb *) : _impl(new ClientImpl(this)) {}
 
 AsyncClient::~AsyncClient() {
-  svc().call([&] { _impl->detachOwner(); });
+  Service::call([&] { _impl->detachOwner(); });
 }
 
 bool AsyncClient::operator==(const AsyncClient &other) const {
@@ -26,7 +20,7 @@ bool AsyncClient::operator==(const AsyncClient &other) const {
 }
 
 bool AsyncClient::connect(const IPAddress &ip, uint16_t port) {
-  return svc().get([&] { return _impl->connectTo(ip, port); });
+  return Service::get([&] { return _impl->connectTo(ip, port); });
 }
 
 bool AsyncClient::connect(const char *host, uint16_t port) {
@@ -35,15 +29,15 @@ bool AsyncClient::connect(const char *host, uint16_t port) {
   IPAddress ip;
   if (ip.fromString(host))
     return connect(ip, port);
-  return svc().get([&] { return _impl->connectToHost(host, port); });
+  return Service::get([&] { return _impl->connectToHost(host, port); });
 }
 
 void AsyncClient::close(bool) {
-  svc().call([&] { _impl->close(); });
+  Service::call([&] { _impl->close(); });
 }
 
 int8_t AsyncClient::abort() {
-  svc().call([&] { _impl->abort(ERR_ABRT); });
+  Service::call([&] { _impl->abort(ERR_ABRT); });
   return ERR_ABRT;
 }
 
@@ -56,26 +50,32 @@ bool AsyncClient::canSend() {
 }
 
 size_t AsyncClient::space() {
-  return svc().get([&]() -> size_t {
+  return Service::get([&]() -> size_t {
     ClientImpl *c = _impl;
     return c->state == ESTABLISHED && c->conn ? asynctcp::backend::space(c->conn) : 0;
   });
 }
 
+// add() and write() test the thread first, before any lambda exists: called from a
+// callback (nearly always), they cost one call more than the core's own add().
 size_t AsyncClient::add(const char *data, size_t size, uint8_t apiflags) {
-  return svc().get([&] { return _impl->add(data, size, apiflags, false); });
+  if (asynctcp::os::onServiceThread())
+    return _impl->add(data, size, apiflags, false);
+  return Service::get([&] { return _impl->add(data, size, apiflags, false); });
 }
 
 bool AsyncClient::send() {
-  return svc().get([&] { return _impl->send(); });
+  return Service::get([&] { return _impl->send(); });
 }
 
 size_t AsyncClient::write(const char *data, size_t size, uint8_t apiflags) {
-  return svc().get([&] { return _impl->add(data, size, apiflags, true); });
+  if (asynctcp::os::onServiceThread())
+    return _impl->add(data, size, apiflags, true);
+  return Service::get([&] { return _impl->add(data, size, apiflags, true); });
 }
 
 uint8_t AsyncClient::state() {
-  return svc().get([&] { return _impl->state; });
+  return Service::get([&] { return _impl->state; });
 }
 
 bool AsyncClient::connecting() {
@@ -98,43 +98,43 @@ bool AsyncClient::freeable() {
 }
 
 uint16_t AsyncClient::getMss() {
-  return svc().get([&]() -> uint16_t {
+  return Service::get([&]() -> uint16_t {
     return _impl->conn && _impl->state == ESTABLISHED ? asynctcp::backend::mss(_impl->conn) : 0;
   });
 }
 
 uint32_t AsyncClient::getRxTimeout() {
-  return svc().get([&] { return _impl->rxTimeoutS(); });
+  return Service::get([&] { return _impl->rxTimeoutS(); });
 }
 
 void AsyncClient::setRxTimeout(uint32_t timeout) {
-  svc().call([&] {
+  Service::call([&] {
     _impl->setRxTimeout(timeout);
     Service::get().armTimer(_impl->nextDeadline(asynctcp::os::nowMs()));
   });
 }
 
 uint32_t AsyncClient::getAckTimeout() {
-  return svc().get([&] { return _impl->ackTimeoutMs; });
+  return Service::get([&] { return _impl->ackTimeoutMs; });
 }
 
 void AsyncClient::setAckTimeout(uint32_t timeout) {
-  svc().call([&] {
+  Service::call([&] {
     _impl->ackTimeoutMs = timeout;
     Service::get().armTimer(_impl->nextDeadline(asynctcp::os::nowMs()));
   });
 }
 
 void AsyncClient::setConnectTimeout(uint32_t ms) {
-  svc().call([&] { _impl->setConnectTimeout(ms); });
+  Service::call([&] { _impl->setConnectTimeout(ms); });
 }
 
 uint32_t AsyncClient::getConnectTimeout() {
-  return svc().get([&] { return _impl->connectTimeoutMs(); });
+  return Service::get([&] { return _impl->connectTimeoutMs(); });
 }
 
 void AsyncClient::setPollInterval(uint32_t ms) {
-  svc().call([&] {
+  Service::call([&] {
     uint64_t now = asynctcp::os::nowMs();
     _impl->pollIntervalMs = ms;
     _impl->restartPoll(now);
@@ -143,13 +143,13 @@ void AsyncClient::setPollInterval(uint32_t ms) {
 }
 
 uint32_t AsyncClient::getPollInterval() {
-  return svc().get([&] { return _impl->pollIntervalMs; });
+  return Service::get([&] { return _impl->pollIntervalMs; });
 }
 
 void AsyncClient::setSendBuffer(size_t bytes) {
   if (!bytes)
     return;
-  svc().call([&] {
+  Service::call([&] {
     _impl->setSendBuffer(bytes);
     if (_impl->conn && _impl->state == ESTABLISHED)
       asynctcp::backend::setSendBudget(_impl->conn, bytes);
@@ -157,15 +157,15 @@ void AsyncClient::setSendBuffer(size_t bytes) {
 }
 
 size_t AsyncClient::getSendBuffer() {
-  return svc().get([&] { return _impl->sendBuffer(); });
+  return Service::get([&] { return _impl->sendBuffer(); });
 }
 
 int AsyncClient::lastErrno() {
-  return svc().get([&] { return int(_impl->lastErrno); });
+  return Service::get([&] { return int(_impl->lastErrno); });
 }
 
 void AsyncClient::setNoDelay(bool nodelay) {
-  svc().call([&] {
+  Service::call([&] {
     _impl->noDelay = nodelay;
     if (_impl->conn && _impl->state == ESTABLISHED)
       asynctcp::backend::setNoDelay(_impl->conn, nodelay);
@@ -173,7 +173,7 @@ void AsyncClient::setNoDelay(bool nodelay) {
 }
 
 bool AsyncClient::getNoDelay() {
-  return svc().get([&] {
+  return Service::get([&] {
     if (_impl->conn && _impl->state == ESTABLISHED)
       return asynctcp::backend::getNoDelay(_impl->conn);
     return _impl->noDelay;
@@ -181,7 +181,7 @@ bool AsyncClient::getNoDelay() {
 }
 
 void AsyncClient::setKeepAlive(uint32_t ms, uint8_t cnt) {
-  svc().call([&] {
+  Service::call([&] {
     if (_impl->conn)
       asynctcp::backend::setKeepAlive(_impl->conn, ms, cnt);
   });
@@ -189,16 +189,16 @@ void AsyncClient::setKeepAlive(uint32_t ms, uint8_t cnt) {
 
 // Addresses: cached when the connection is set up, so they stay readable in onDisconnect.
 IPAddress AsyncClient::remoteIP() {
-  return svc().get([&] { return _impl->remoteIp(); });
+  return Service::get([&] { return _impl->remoteIp(); });
 }
 IPAddress AsyncClient::localIP() {
-  return svc().get([&] { return _impl->localIp(); });
+  return Service::get([&] { return _impl->localIp(); });
 }
 uint16_t AsyncClient::remotePort() {
-  return svc().get([&] { return _impl->remotePort; });
+  return Service::get([&] { return _impl->remotePort; });
 }
 uint16_t AsyncClient::localPort() {
-  return svc().get([&] { return _impl->localPort; });
+  return Service::get([&] { return _impl->localPort; });
 }
 uint32_t AsyncClient::getRemoteAddress() {
   return uint32_t(remoteIP());
@@ -244,14 +244,14 @@ ip6_addr_t AsyncClient::getLocalAddress6() {
   return toIp6(localIP());
 }
 
-#define ASYNCTCP_SETTER(method, type, kind)                                         \
-  void AsyncClient::method(type cb, void *arg) {                                    \
-    svc().call([&] { _impl->setHandler<asynctcp::Ev::kind>(std::move(cb), arg); }); \
+#define ASYNCTCP_SETTER(method, type, kind)                                            \
+  void AsyncClient::method(type cb, void *arg) {                                       \
+    Service::call([&] { _impl->setHandler<asynctcp::Ev::kind>(std::move(cb), arg); }); \
   }
 ASYNCTCP_SETTER(onConnect, AcConnectHandler, Connect)
 ASYNCTCP_SETTER(onDisconnect, AcConnectHandler, Disconnect)
 void AsyncClient::onAck(AcAckHandler cb, void *arg) {
-  svc().call([&] {
+  Service::call([&] {
     _impl->setHandler<asynctcp::Ev::Ack>(std::move(cb), arg);
     if (_impl->conn && _impl->state == ESTABLISHED)
       asynctcp::backend::setAckEvents(_impl->conn, _impl->hasHandler(asynctcp::Ev::Ack));
@@ -267,7 +267,7 @@ ASYNCTCP_SETTER(onPoll, AcConnectHandler, Poll)
 void AsyncClient::ackPacket(struct pbuf *pb) {
   if (!pb)
     return;
-  svc().call([&] {
+  Service::call([&] {
     size_t len = pb->len;
     pbuf_free(pb);
     _impl->release(len <= _impl->rxHeld ? len : _impl->rxHeld);
@@ -275,11 +275,11 @@ void AsyncClient::ackPacket(struct pbuf *pb) {
 }
 
 size_t AsyncClient::ack(size_t len) {
-  return svc().get([&] { return _impl->ack(len); });
+  return Service::get([&] { return _impl->ack(len); });
 }
 
 void AsyncClient::ackLater() {
-  svc().call([&] { _impl->ackNow = false; });
+  Service::call([&] { _impl->ackNow = false; });
 }
 
 const char *AsyncClient::stateToString() {

@@ -21,38 +21,38 @@ AsyncServer::~AsyncServer() {
 }
 
 void AsyncServer::onClient(AcConnectHandler cb, void *arg) {
-  Service::get().call([&] {
+  Service::call([&] {
     _impl->onClient = std::move(cb);
     _impl->onClientArg = arg;
   });
 }
 
 void AsyncServer::begin() {
-  Service::get().call([&] { _impl->begin(); });
+  Service::call([&] { _impl->begin(); });
 }
 
 void AsyncServer::end() {
-  Service::get().call([&] { _impl->end(); });
+  Service::call([&] { _impl->end(); });
 }
 
 void AsyncServer::setNoDelay(bool nodelay) {
-  Service::get().call([&] { _impl->noDelay = nodelay; });
+  Service::call([&] { _impl->noDelay = nodelay; });
 }
 
 bool AsyncServer::getNoDelay() {
-  return Service::get().get([&] { return _impl->noDelay; });
+  return Service::get([&] { return _impl->noDelay; });
 }
 
 uint8_t AsyncServer::status() {
-  return Service::get().get([&] { return uint8_t(_impl->listener ? LISTEN : CLOSED); });
+  return Service::get([&] { return uint8_t(_impl->listener ? LISTEN : CLOSED); });
 }
 
 uint16_t AsyncServer::port() {
-  return Service::get().get([&]() -> uint16_t {
+  return Service::get([&]() -> uint16_t {
     return _impl->listener ? asynctcp::backend::listenerPort(_impl->listener) : 0;
   });
 }
 
 int AsyncServer::lastErrno() {
-  return Service::get().get([&] { return _impl->lastErrno; });
+  return Service::get([&] { return _impl->lastErrno; });
 }

@@ -8,12 +8,6 @@
 
 namespace asynctcp {
 
-namespace {
-// Receive window kept in user space: past this much held-back data the backend
-// stops reading, the kernel window closes and the peer is flow-controlled.
-constexpr size_t kRxWindow = 64 * 1024;
-}  // namespace
-
 // One 128-byte malloc chunk on 64-bit glibc (what a server pays per connection).
 static_assert(sizeof(void *) != 8 || sizeof(ClientImpl) <= 120, "ClientImpl outgrew its chunk");
 
@@ -185,23 +179,29 @@ void ClientImpl::onConnected() {
     svc.afterCallback();
 }
 
-void ClientImpl::onReceived(const uint8_t *data, size_t len) {
-  lastRxAt = uint32_t(os::nowMs());
-  if (hasHandler(Ev::Packet)) {
-    // The user owns each packet until ackPacket(); it counts as held until then.
-    // pbuf lengths are 16-bit, so a large read becomes several packets.
-    while (len && owner && conn) {
-      size_t n = len < 0xFFFF ? len : 0xFFFF;
-      struct pbuf *pb = backend::allocPacket(data, n);
-      if (!pb) {
-        abort(ERR_MEM);
-        break;
-      }
-      rxHeld += uint32_t(n);
-      callHandler<Ev::Packet>(pb);
-      data += n;
-      len -= n;
+// The user owns each packet until ackPacket(); it counts as held until then.
+// pbuf lengths are 16-bit, so a large read becomes several packets.
+void ClientImpl::deliverPackets(const uint8_t *data, size_t len) {
+  while (len && owner && conn) {
+    size_t n = len < 0xFFFF ? len : 0xFFFF;
+    struct pbuf *pb = backend::allocPacket(data, n);
+    if (!pb) {
+      abort(ERR_MEM);
+      break;
     }
+    rxHeld += uint32_t(n);
+    callHandler<Ev::Packet>(pb);
+    data += n;
+    len -= n;
+  }
+}
+
+void ClientImpl::onReceived(const uint8_t *data, size_t len) {
+  // The rx timeout counts whole seconds: the loop's wake-up time is close enough,
+  // and no later than the clock the timers read.
+  lastRxAt = uint32_t(backend::eventTimeMs());
+  if (hasHandler(Ev::Packet)) {
+    deliverPackets(data, len);
   } else {
     ackNow = true;
     callHandler<Ev::Data>(static_cast<void *>(const_cast<uint8_t *>(data)), len);
@@ -215,7 +215,7 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
 }
 
 void ClientImpl::onReceivedPackets(struct pbuf *chain) {
-  lastRxAt = uint32_t(os::nowMs());
+  lastRxAt = uint32_t(backend::eventTimeMs());
   // One pbuf at a time, as the ESP32 library delivers them.
   while (chain) {
     struct pbuf *b = chain;
@@ -243,8 +243,8 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
   Service::get().afterCallback();
 }
 
-void ClientImpl::limitReading() {
-  if (owner && conn && reading && rxHeld >= kRxWindow) {
+void ClientImpl::stopReading() {
+  if (owner && conn && reading) {
     reading = false;
     backend::setReading(conn, false);
   }
@@ -333,15 +333,6 @@ void ClientImpl::detachOwner() {
   svc.retire(this);
 }
 
-size_t ClientImpl::add(const char *data, size_t size, uint8_t flags, bool pushNow) {
-  if (!data || !size || state != ESTABLISHED || !conn)
-    return 0;
-  size_t n = backend::add(conn, data, size, flags, pushNow);
-  if (n && pushNow)
-    noteSent();
-  return n;
-}
-
 bool ClientImpl::send() {
   if (state != ESTABLISHED || !conn)
     return false;
@@ -351,14 +342,12 @@ bool ClientImpl::send() {
   return true;
 }
 
-void ClientImpl::noteSent() {
-  if (!txPending) {  // something just went out: the ack timeout runs from now
-    uint64_t now = os::nowMs();
-    txPending = true;
-    txPendingSince = uint32_t(now);
-    if (ackTimeoutMs)
-      Service::get().armTimer(now + ackTimeoutMs);
-  }
+void ClientImpl::startAckTimer() {  // something just went out: the ack timeout runs from now
+  uint64_t now = os::nowMs();
+  txPending = true;
+  txPendingSince = uint32_t(now);
+  if (ackTimeoutMs)
+    Service::get().armTimer(now + ackTimeoutMs);
 }
 
 size_t ClientImpl::ack(size_t len) {

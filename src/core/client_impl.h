@@ -39,6 +39,10 @@ struct ClientExtra {
   IPAddress localIp, remoteIp;  // when either is not v4
 };
 
+// Receive window kept in user space: past this much held-back data the backend
+// stops reading, the kernel window closes and the peer is flow-controlled.
+constexpr size_t kRxWindow = 64 * 1024;
+
 struct ClientImpl {
   explicit ClientImpl(AsyncClient *o)
       : owner(o),
@@ -110,11 +114,13 @@ public:
   bool addrInExtra : 1;
 
 private:
+  // The lowest inline slot holding k, or -1: a zero nibble of inlineKinds ^ k
+  // (a word-parallel test instead of a loop; it runs on every event). A borrow can
+  // mark a nibble above a match, never below one, so the lowest mark is exact.
   int slotOf(Ev k) const {
-    for (int i = 0; i < kInlineHandlers; ++i)
-      if (((inlineKinds >> (4 * i)) & 0xF) == unsigned(k))
-        return i;
-    return -1;
+    unsigned x = inlineKinds ^ (unsigned(k) * 0x111u);
+    unsigned zero = (x - 0x111u) & ~x & 0x888u;
+    return zero ? __builtin_ctz(zero) / 4 : -1;
   }
   void setSlotKind(int slot, unsigned k) {
     inlineKinds = uint16_t((inlineKinds & ~(0xFu << (4 * slot))) | (k << (4 * slot)));
@@ -152,7 +158,14 @@ public:
   void deliverEnd();   // called by the service: onError, then onDisconnect
 
   // Sending and receiving.
-  size_t add(const char *data, size_t size, uint8_t flags, bool pushNow);
+  size_t add(const char *data, size_t size, uint8_t flags, bool pushNow) {  // inline: every write
+    if (!data || !size || state != ESTABLISHED || !conn)
+      return 0;
+    size_t n = backend::add(conn, data, size, flags, pushNow);
+    if (n && pushNow)
+      noteSent();
+    return n;
+  }
   bool send();
   size_t ack(size_t len);
   void release(size_t len);  // held data acknowledged: open the window, maybe resume reading
@@ -161,6 +174,7 @@ public:
   void onConnected();
   void onReceived(const uint8_t *data, size_t len);
   void onReceivedPackets(struct pbuf *chain);
+  [[gnu::noinline]] void deliverPackets(const uint8_t *data, size_t len);  // onPacket set
   void onFin();
   void onAcked(size_t len);
   void onFailed(err_t err, int sysErr);
@@ -185,8 +199,16 @@ private:
   void setAddresses(const IPAddress &local, uint16_t lport, const IPAddress &remote,
                     uint16_t rport);
   void cacheAddresses();
-  void noteSent();
-  void limitReading();
+  void noteSent() {
+    if (!txPending)
+      startAckTimer();
+  }
+  void startAckTimer();
+  void limitReading() {
+    if (rxHeld >= kRxWindow)
+      stopReading();
+  }
+  void stopReading();
   void setDns(backend::DnsQuery *q) { ensureExtra().dns = q; }
 };
 

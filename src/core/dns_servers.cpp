@@ -5,7 +5,7 @@
 namespace asynctcp {
 
 bool setDnsServers(const char *csv) {
-  return Service::get().get([&] { return backend::setDnsServers(csv); });
+  return Service::get([&] { return backend::setDnsServers(csv); });
 }
 
 }  // namespace asynctcp

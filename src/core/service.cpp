@@ -80,11 +80,6 @@ void Service::cancelEnd(ClientImpl *c) {
       e = nullptr;
 }
 
-void Service::afterCallback() {
-  if (!_runningEnds)
-    runEnds();
-}
-
 void Service::runEnds() {
   _runningEnds = true;
   // Index loop: delivering one end may schedule more.

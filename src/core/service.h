@@ -24,9 +24,11 @@ public:
   }
 
   // Runs f on the service thread and returns when it has run: inline when called
-  // there, else queued and the caller waits (like lwIP's tcpip_api_call).
+  // there, else queued and the caller waits (like lwIP's tcpip_api_call). Static:
+  // a call from a callback (the service thread, so the service exists) goes
+  // straight to f, which is what makes write() from onData cheap.
   template <class F>
-  void call(F &&f) {
+  static void call(F &&f) {
     if (os::onServiceThread()) {
       f();
       return;
@@ -35,12 +37,14 @@ public:
     Command cmd;
     cmd.fn = [](void *p) { (*static_cast<Fn *>(p))(); };
     cmd.ctx = const_cast<void *>(static_cast<const void *>(&f));
-    callRemote(cmd);
+    get().callRemote(cmd);
   }
 
   // call() that hands back f's result.
   template <class F>
-  auto get(F &&f) -> decltype(f()) {
+  static auto get(F &&f) -> decltype(f()) {
+    if (os::onServiceThread())
+      return f();
     decltype(f()) result{};
     call([&] { result = f(); });
     return result;
@@ -58,8 +62,12 @@ public:
   void untrack(ClientImpl *c);
   void armTimer(uint64_t atMs);
 
-  // Called by the dispatch code after every user callback returns.
-  void afterCallback();
+  // Called by the dispatch code after every user callback returns. Inline: most
+  // callbacks end no connection.
+  void afterCallback() {
+    if (!_ends.empty() && !_runningEnds)
+      runEnds();
+  }
 
   int64_t nextTimeoutMs();
   void loopIteration();

@@ -156,6 +156,10 @@ void wake() {
   g_q.notifier.notify();
 }
 
+uint64_t eventTimeMs() {
+  return os::nowMs();  // one event per connection per wake-up: no batch to share a stamp
+}
+
 void run() {
   for (;;) {
     g_q.notifier.wait(events::nextTimeoutMs());

@@ -27,10 +27,6 @@ constexpr uint32_t kFastMaxUs = 32000;
 constexpr uint32_t kRelaxedUs = 5000;
 constexpr uint32_t kInformationalUs = 50000;
 
-bool underPressure(Conn *c) {
-  return c->pending() * 2 >= c->budget;
-}
-
 // Where a watched connection waits. The two fixed cadences are FIFO queues: every
 // entry is due a constant delay after it joined, so the queue is in deadline order
 // and each operation is O(1). Only the variable delays of the pressure back-off need
@@ -149,7 +145,7 @@ void lower(int64_t &t, uint64_t at, uint64_t nowUs) {
 }
 }  // namespace
 
-void watchAcks(Conn *c) {
+void scheduleAckProbe(Conn *c) {
   Tx &tx = txOf(c);  // the probe's schedule lives there
   if (underPressure(c)) {
     tx.probeDelayUs = kFastMinUs;
@@ -163,10 +159,6 @@ void watchAcks(Conn *c) {
 void unwatchAcks(Conn *c) {
   if (c->inAckWatch)
     removeFromWatch(c);
-}
-
-bool ackProbeDue(Conn *c) {
-  return underPressure(c) || loop().nowUs >= c->tx->nextProbeUs;
 }
 
 void probeAcks(uint64_t nowUs) {

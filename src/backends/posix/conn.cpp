@@ -292,8 +292,8 @@ bool reportError(Conn *c) {
   return true;
 }
 
-// Work on a live, owned connection.
-void service(Conn *c) {
+// Work on a live, owned connection. Inline in both callers: it runs for every event.
+[[gnu::always_inline]] inline void service(Conn *c) {
   if (c->queued() && c->writable) {
     int err = flush(c);
     if (err) {
@@ -496,6 +496,16 @@ bool refreshAcks(Conn *c) {
   return !c->promptAcks && probeSilently(c);
 }
 
+namespace {
+// What the kernel did not take, or add() without send(): kept out of line, so the
+// usual write (all of it sent at once) pays for no more than it uses.
+[[gnu::noinline]] void addQueued(Conn *c, const char *data, size_t n, uint8_t flags, bool pushNow) {
+  enqueue(c, data, n, flags & ASYNC_WRITE_FLAG_COPY, flags & ASYNC_WRITE_FLAG_MORE);
+  if (pushNow && c->writable)
+    send(c);  // a failure is reported from the loop
+}
+}  // namespace
+
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
   if (c->dead || c->connecting || c->failErrno)
     return 0;
@@ -523,9 +533,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
     }
   }
   if (sent < n)
-    enqueue(c, data + sent, n - sent, flags & ASYNC_WRITE_FLAG_COPY, more);
-  if (pushNow && c->queued() && c->writable)
-    send(c);  // a failure is reported from the loop
+    addQueued(c, data + sent, n - sent, flags, pushNow);
   return n;
 }
 

@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "backends/posix/direct_syscall.h"
+
 namespace asynctcp::fault {
 
 enum Call : int { kAccept, kRecv, kSend, kConnect, kSocket, kCallCount };
@@ -45,17 +47,17 @@ ssize_t sendmsgInjected(int fd, msghdr *m, int flags);
 inline ssize_t recv(int fd, void *buf, size_t len, int flags) {
   if (__builtin_expect(fault::detail::armed.load(std::memory_order_relaxed), false))
     return recvInjected(fd, buf, len, flags);
-  return ::recv(fd, buf, len, flags);
+  return direct::recv(fd, buf, len, flags);
 }
 inline ssize_t send(int fd, const void *buf, size_t len, int flags) {
   if (__builtin_expect(fault::detail::armed.load(std::memory_order_relaxed), false))
     return sendInjected(fd, buf, len, flags);
-  return ::send(fd, buf, len, flags);
+  return direct::send(fd, buf, len, flags);
 }
 inline ssize_t sendmsg(int fd, msghdr *m, int flags) {
   if (__builtin_expect(fault::detail::armed.load(std::memory_order_relaxed), false))
     return sendmsgInjected(fd, m, flags);
-  return ::sendmsg(fd, m, flags);
+  return direct::sendmsg(fd, m, flags);
 }
 int accept4(int fd, sockaddr *peer, socklen_t *len, int flags);
 int connect(int fd, const sockaddr *sa, socklen_t len);

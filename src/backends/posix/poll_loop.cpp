@@ -14,8 +14,7 @@
 
 namespace asynctcp::backend {
 
-// Never destroyed: the service thread may still run while static destructors do.
-Loop &g_loop = *new Loop();
+LoopStorage g_loopStorage;
 
 namespace {
 constexpr int kMaxEvents = 256;
@@ -23,13 +22,13 @@ constexpr size_t kReadBufSize = 64 * 1024;
 
 void drainWaker() {
   uint64_t v;
-  while (::read(g_loop.waker.fd, &v, sizeof(v)) > 0) {
+  while (::read(loop().waker.fd, &v, sizeof(v)) > 0) {
   }
 }
 
 // Microseconds until the loop has work of its own, -1 for none.
 int64_t loopTimeoutUs() {
-  Loop &L = g_loop;
+  Loop &L = loop();
   int64_t t = events::nextTimeoutMs();
   if (t > 0)
     t *= 1000;
@@ -91,7 +90,7 @@ void dispatch(epoll_event &ev) {
 }
 
 void runReady() {
-  Loop &L = g_loop;
+  Loop &L = loop();
   if (L.ready.empty())
     return;
   std::vector<Conn *> &list = L.readyPass;
@@ -105,7 +104,7 @@ void runReady() {
 }
 
 void runLingering() {
-  Loop &L = g_loop;
+  Loop &L = loop();
   if (L.lingering.empty())
     return;
   uint64_t now = os::nowMs();
@@ -127,7 +126,7 @@ void dropDead(std::vector<Conn *> &list) {
 }
 
 void freeGraveyard() {
-  Loop &L = g_loop;
+  Loop &L = loop();
   if (!L.graveyard.empty()) {
     // The lists may still name a connection that died during this iteration.
     dropDead(L.ready);
@@ -143,7 +142,7 @@ void freeGraveyard() {
 }  // namespace
 
 bool init() {
-  Loop &L = g_loop;
+  Loop &L = loop();
   if (L.epfd >= 0)
     return true;
   L.epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -160,12 +159,16 @@ bool init() {
 void wake() {
   uint64_t one = 1;
   // A full counter (EAGAIN) still means a wake-up is pending.
-  ssize_t r = ::write(g_loop.waker.fd, &one, sizeof(one));
+  ssize_t r = ::write(loop().waker.fd, &one, sizeof(one));
   (void)r;
 }
 
+uint64_t eventTimeMs() {
+  return loop().nowUs / 1000u;  // taken when epoll_wait returned
+}
+
 void run() {
-  Loop &L = g_loop;
+  Loop &L = loop();
   epoll_event evs[kMaxEvents];
   for (;;) {
     int n = waitEvents(L.epfd, evs, kMaxEvents, loopTimeoutUs());
@@ -189,18 +192,18 @@ bool pollAdd(Pollable *p, uint32_t events) {
   epoll_event ev{};
   ev.events = events;
   ev.data.ptr = p;
-  return epoll_ctl(g_loop.epfd, EPOLL_CTL_ADD, p->fd, &ev) == 0;
+  return epoll_ctl(loop().epfd, EPOLL_CTL_ADD, p->fd, &ev) == 0;
 }
 
 void pollDel(Pollable *p) {
-  epoll_ctl(g_loop.epfd, EPOLL_CTL_DEL, p->fd, nullptr);
+  epoll_ctl(loop().epfd, EPOLL_CTL_DEL, p->fd, nullptr);
 }
 
 void markReady(Conn *c) {
   if (c->inReadyList)
     return;
   c->inReadyList = true;
-  g_loop.ready.push_back(c);
+  loop().ready.push_back(c);
 }
 
 }  // namespace asynctcp::backend

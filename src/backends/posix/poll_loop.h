@@ -140,9 +140,16 @@ struct Loop {
   uint8_t *readBuf = nullptr;
 };
 
-extern Loop &g_loop;  // poll_loop.cpp
+// Never destroyed: the service thread may still run while static destructors do.
+// A global object rather than a pointer to one: hot paths reach it in one step.
+union LoopStorage {
+  Loop loop;
+  LoopStorage() : loop() {}
+  ~LoopStorage() {}
+};
+extern LoopStorage g_loopStorage;  // poll_loop.cpp
 inline Loop &loop() {
-  return g_loop;
+  return g_loopStorage.loop;
 }
 
 // poll_loop.cpp
@@ -150,13 +157,26 @@ bool pollAdd(Pollable *p, uint32_t events);
 void pollDel(Pollable *p);
 void markReady(Conn *c);
 
-// ack_probe.cpp
-void watchAcks(Conn *c);    // after a write: learn the peer's acks for it
-void unwatchAcks(Conn *c);  // the connection is going away
-bool ackProbeDue(Conn *c);  // on an event of the connection: worth a look now?
+// ack_probe.cpp. The two asked on every write and every event are inline.
+void scheduleAckProbe(Conn *c);  // watchAcks() when c's place in the schedule changes
+void unwatchAcks(Conn *c);       // the connection is going away
 void probeAcks(uint64_t nowUs);
 int64_t ackProbeTimeoutUs(uint64_t nowUs);
 
+// Half the send budget or more in flight: the writer is waiting on acks.
+inline bool underPressure(const Conn *c) {
+  return c->pending() * 2 >= c->budget;
+}
+// After a write: learn the peer's acks for it. A connection already waiting at
+// its fixed cadence keeps its place.
+inline void watchAcks(Conn *c) {
+  if (!c->inAckWatch || c->tx->nextProbeUs == 0 || underPressure(c))
+    scheduleAckProbe(c);
+}
+// On an event of a watched connection: worth a look now?
+inline bool ackProbeDue(const Conn *c) {
+  return underPressure(c) || loop().nowUs >= c->tx->nextProbeUs;
+}
 // conn.cpp
 void connHandleEvents(Conn *c, uint32_t events);
 void connProcessReady(Conn *c);
