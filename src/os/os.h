@@ -78,7 +78,17 @@ struct ThreadOptions {
   int core;          // -1 = any core
 };
 bool startThread(const ThreadOptions &options, void (*entry)(void *), void *arg);
-// True when the caller runs on the thread started by startThread().
+// True when the caller runs on the thread started by startThread(). Every public
+// method asks, so on POSIX it is an inline read of a thread-local flag.
+#if defined(ESP_PLATFORM)
 bool onServiceThread();
+#else
+namespace detail {
+extern __thread bool t_isService;  // __thread: no C++ TLS wrapper call, the flag needs no init
+}
+inline bool onServiceThread() {
+  return detail::t_isService;
+}
+#endif
 
 }  // namespace asynctcp::os

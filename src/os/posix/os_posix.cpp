@@ -102,9 +102,10 @@ void Notifier::wait(int64_t timeoutMs) {
   _notified = false;
 }
 
-namespace {
 // Set by the service thread itself, so it knows itself from its first instruction on.
-thread_local bool t_isService = false;
+__thread bool detail::t_isService = false;
+
+namespace {
 
 struct Start {
   void (*entry)(void *);
@@ -114,7 +115,7 @@ struct Start {
 void *trampoline(void *p) {
   Start s = *static_cast<Start *>(p);
   delete static_cast<Start *>(p);
-  t_isService = true;
+  detail::t_isService = true;
   s.entry(s.arg);
   return nullptr;
 }
@@ -143,10 +144,6 @@ bool startThread(const ThreadOptions &options, void (*entry)(void *), void *arg)
   }
   pthread_detach(thread);
   return true;
-}
-
-bool onServiceThread() {
-  return t_isService;
 }
 
 }  // namespace asynctcp::os
