@@ -186,7 +186,10 @@ void probeAcks(uint64_t nowUs) {
       continue;
     }
     Tx *tx = c->tx;
-    if (pressure) {
+    // Pressure is judged again on the fresh count: a bulk sender's in-flight figure
+    // goes stale between looks, and a look that finds it was acked long ago ends the
+    // back-off (else the loop woke every 25 us for the rest of the transfer).
+    if (pressure && underPressure(c)) {
       if (c->unacked != before)
         tx->waitingSinceUs = nowUs;
       uint32_t delay = nowUs - tx->waitingSinceUs < kFastSteadyUs

@@ -21,7 +21,7 @@ namespace asynctcp::backend {
 
 namespace {
 constexpr size_t kReadBufSize = 64 * 1024;
-constexpr int kReadsPerEvent = 4;      // then yield to other connections
+constexpr int kReadsPerEvent = 16;     // 1 MiB, then yield to other connections (libuv: 32)
 constexpr uint64_t kLingerMs = 10000;  // a closed connection's time to flush
 constexpr size_t kMinChunk = 4096;
 constexpr int kMaxIov = 64;
