@@ -177,6 +177,7 @@ inline void watchAcks(Conn *c) {
 inline bool ackProbeDue(const Conn *c) {
   return underPressure(c) || loop().nowUs >= c->tx->nextProbeUs;
 }
+
 // conn.cpp
 void connHandleEvents(Conn *c, uint32_t events);
 void connProcessReady(Conn *c);
