@@ -56,8 +56,9 @@ size_t AsyncClient::space() {
   });
 }
 
-// add() and write() test the thread first, before any lambda exists: called from a
-// callback (nearly always), they cost one call more than the core's own add().
+// add() and write() test the thread before any lambda exists: a lambda that captures
+// the arguments by reference makes the compiler store them to memory first, on every
+// call, though only the cross-thread path needs them there.
 size_t AsyncClient::add(const char *data, size_t size, uint8_t apiflags) {
   if (asynctcp::os::onServiceThread())
     return _impl->add(data, size, apiflags, false);

@@ -37,14 +37,18 @@ void Service::threadMain(void *) {
   backend::run();
 }
 
-void Service::callRemote(Command &cmd) {
+void Service::callFromElsewhere(void (*fn)(void *), void *ctx) {
+  Service &svc = get();
+  Command cmd;
+  cmd.fn = fn;
+  cmd.ctx = ctx;
   {
-    os::LockGuard g(_commandLock);
-    if (_commandsTail)
-      _commandsTail->next = &cmd;
+    os::LockGuard g(svc._commandLock);
+    if (svc._commandsTail)
+      svc._commandsTail->next = &cmd;
     else
-      _commandsHead = &cmd;
-    _commandsTail = &cmd;
+      svc._commandsHead = &cmd;
+    svc._commandsTail = &cmd;
   }
   backend::wake();
   cmd.done.wait();

@@ -24,9 +24,10 @@ public:
   }
 
   // Runs f on the service thread and returns when it has run: inline when called
-  // there, else queued and the caller waits (like lwIP's tcpip_api_call). Static:
-  // a call from a callback (the service thread, so the service exists) goes
-  // straight to f, which is what makes write() from onData cheap.
+  // there, else queued and the caller waits (like lwIP's tcpip_api_call). Static,
+  // and the cross-thread path out of line: a call from a callback (the service
+  // thread, so the service exists) is the test and f, which keeps write() from
+  // onData cheap.
   template <class F>
   static void call(F &&f) {
     if (os::onServiceThread()) {
@@ -34,10 +35,8 @@ public:
       return;
     }
     using Fn = std::remove_reference_t<F>;
-    Command cmd;
-    cmd.fn = [](void *p) { (*static_cast<Fn *>(p))(); };
-    cmd.ctx = const_cast<void *>(static_cast<const void *>(&f));
-    get().callRemote(cmd);
+    callFromElsewhere([](void *p) { (*static_cast<Fn *>(p))(); },
+                      const_cast<void *>(static_cast<const void *>(&f)));
   }
 
   // call() that hands back f's result.
@@ -85,7 +84,7 @@ private:
 
   Service() = default;
   static void threadMain(void *self);
-  void callRemote(Command &cmd);
+  static void callFromElsewhere(void (*fn)(void *), void *ctx);
   void runCommands();
   void runTimers(uint64_t now);
   void runEnds();
