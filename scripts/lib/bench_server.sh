@@ -1,0 +1,29 @@
+# Sourced by scripts/bench and scripts/bench-profile: what both do with a benchmark
+# server process. They set $tmp (a scratch directory) before calling.
+
+running() {  # PID: alive and not a zombie
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1" | head -n1; }  # FILE KEY: KEY=value in a result line
+
+# Starts BINARY on a kernel-chosen port, pinned to CPU (-1: not pinned), under the
+# optional WRAPPER command (valgrind, say); sets spid and sport. Its output goes to
+# $tmp/server.out and .err. Returns 1 if it never announced a port.
+launch_server() {  # BINARY CPU [WRAPPER...]
+  local binary=$1 cpu=$2
+  shift 2
+  : >"$tmp/server.out"
+  "$@" "$binary" --port 0 --cpu "$cpu" >"$tmp/server.out" 2>"$tmp/server.err" &
+  spid=$!
+  sport=""
+  for _ in $(seq 500); do
+    sport=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$tmp/server.out")
+    [ -n "$sport" ] && return 0
+    running "$spid" || break
+    sleep 0.02
+  done
+  return 1
+}
