@@ -41,24 +41,18 @@ err_t s_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err) {
   if (p)
     lendWindowByte(c, pcb);
   if (!p) {  // the peer's FIN
-    {
-      os::LockGuard g(mailLock());
-      c->finPending = true;
-    }
-    post(c);
+    post(c, [c] { c->finPending = true; });
     return ERR_OK;
   }
   if (err != ERR_OK || !rxBudgetTake(c))
     return ERR_MEM;  // lwIP keeps it (refused_data) and hands it over again later
-  {
-    os::LockGuard g(mailLock());
+  post(c, [c, p] {
     if (c->rx)
       pbuf_cat(c->rx, p);
     else
       c->rx = p;
     ++c->rxCount;
-  }
-  post(c);
+  });
   return ERR_OK;
 }
 
@@ -66,11 +60,7 @@ err_t s_sent(void *arg, struct tcp_pcb *, u16_t len) {
   auto *c = static_cast<Conn *>(arg);
   if (!c)
     return ERR_OK;
-  {
-    os::LockGuard g(mailLock());
-    c->sentPending += len;  // coalesced: one SENT per delivery
-  }
-  post(c);
+  post(c, [c, len] { c->sentPending += len; });  // coalesced: one SENT per delivery
   return ERR_OK;
 }
 
@@ -80,23 +70,18 @@ void s_err(void *arg, err_t err) {
   if (!c)
     return;
   c->pcb = nullptr;
-  {
-    os::LockGuard g(mailLock());
+  // The service thread frees c once it has delivered the error: see post().
+  post(c, [c, err] {
     c->errPending = true;
     c->err = err;
-  }
-  post(c);
+  });
 }
 
 err_t s_connected(void *arg, struct tcp_pcb *, err_t) {
   auto *c = static_cast<Conn *>(arg);
   if (!c)
     return ERR_OK;
-  {
-    os::LockGuard g(mailLock());
-    c->connectedPending = true;
-  }
-  post(c);
+  post(c, [c] { c->connectedPending = true; });
   return ERR_OK;
 }
 

@@ -27,11 +27,7 @@ err_t s_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
   auto *c = new Conn();
   c->pcb = pcb;
   installCallbacks(c);
-  {
-    os::LockGuard g(mailLock());
-    l->accepted.push_back(c);
-  }
-  post(l);
+  post(l, [l, c] { l->accepted.push_back(c); });
   return ERR_OK;
 }
 

@@ -60,19 +60,16 @@ bool isQueued(Mailbox *m) {
   return m->queued;
 }
 
-void post(Mailbox *m) {
-  {
-    os::LockGuard g(g_q.lock);
-    if (m->queued)
-      return;
-    m->queued = true;
-    if (g_q.tail)
-      g_q.tail->nextReady = m;
-    else
-      g_q.head = m;
-    g_q.tail = m;
-  }
-  g_q.notifier.notify();
+bool enqueueLocked(Mailbox *m) {
+  if (m->queued)
+    return false;
+  m->queued = true;
+  if (g_q.tail)
+    g_q.tail->nextReady = m;
+  else
+    g_q.head = m;
+  g_q.tail = m;
+  return true;
 }
 
 // Call with the lock held.

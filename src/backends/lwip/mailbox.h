@@ -67,8 +67,22 @@ public:
 };
 
 // mailbox.cpp: tcpip thread side (call with the core lock held, as lwIP does).
-void post(Mailbox *m);  // queue it if not queued, wake the service thread
 os::Mutex &mailLock();
+bool enqueueLocked(Mailbox *m);  // mail lock held: queue m; true if it was not queued yet
+// Records news into m and queues m in one hold of the mail lock. Once the lock is let
+// go, the service thread may deliver m and, when the news ends the connection, free
+// it: so nothing may touch m after the record, not even to queue it.
+template <class Record>
+void post(Mailbox *m, Record &&record) {
+  bool queuedNow;
+  {
+    os::LockGuard g(mailLock());
+    record();
+    queuedNow = enqueueLocked(m);
+  }
+  if (queuedNow)
+    wake();  // the service thread's notifier: a global, not part of m
+}
 bool isQueued(Mailbox *m);
 // False when the queue is full: the caller returns ERR_MEM, and c joins the refused
 // list so the service thread asks lwIP for the data as soon as there is room again.
