@@ -99,41 +99,41 @@ public:
   int8_t abort();  // reset the connection; returns ERR_ABRT
   bool free();     // true when the client may be deleted (like freeable())
 
-  bool canSend();  // space() > 0
-  size_t space();  // free room in the send budget (0 unless connected)
+  bool canSend() const;  // space() > 0
+  size_t space() const;  // free room in the send budget (0 unless connected)
   size_t add(const char *data, size_t size, uint8_t apiflags = ASYNC_WRITE_FLAG_COPY);
   bool send();
   size_t write(const char *data, size_t size, uint8_t apiflags = ASYNC_WRITE_FLAG_COPY);
   size_t write(const char *data) { return data == nullptr ? 0 : write(data, std::strlen(data)); }
 
-  uint8_t state();
-  bool connecting();
-  bool connected();
-  bool disconnecting();
-  bool disconnected();
-  bool freeable();  // disconnected or disconnecting
+  uint8_t state() const;
+  bool connecting() const;
+  bool connected() const;
+  bool disconnecting() const;
+  bool disconnected() const;
+  bool freeable() const;  // disconnected or disconnecting
 
-  uint16_t getMss();
-  uint32_t getRxTimeout();
+  uint16_t getMss() const;
+  uint32_t getRxTimeout() const;
   void setRxTimeout(uint32_t timeout);  // seconds without received data before closing; 0 = off
-  uint32_t getAckTimeout();
+  uint32_t getAckTimeout() const;
   void setAckTimeout(uint32_t timeout);  // ms of unacknowledged sent data before onTimeout; 0 = off
-  void setNoDelay(bool nodelay);
-  bool getNoDelay();
+  void setNoDelay(bool nodelay) const;   // const as in ESP32Async 3.x
+  bool getNoDelay() const;
   void setKeepAlive(uint32_t ms, uint8_t cnt);
 
-  uint32_t getRemoteAddress();
-  uint16_t getRemotePort();
-  uint32_t getLocalAddress();
-  uint16_t getLocalPort();
-  ip6_addr_t getRemoteAddress6();
-  ip6_addr_t getLocalAddress6();
-  IPAddress remoteIP6();
-  IPAddress localIP6();
-  IPAddress remoteIP();  // v4 or v6, whichever the connection uses
-  uint16_t remotePort();
-  IPAddress localIP();
-  uint16_t localPort();
+  uint32_t getRemoteAddress() const;
+  uint16_t getRemotePort() const;
+  uint32_t getLocalAddress() const;
+  uint16_t getLocalPort() const;
+  ip6_addr_t getRemoteAddress6() const;
+  ip6_addr_t getLocalAddress6() const;
+  IPAddress remoteIP6() const;
+  IPAddress localIP6() const;
+  IPAddress remoteIP() const;  // v4 or v6, whichever the connection uses
+  uint16_t remotePort() const;
+  IPAddress localIP() const;
+  uint16_t localPort() const;
 
   void onConnect(AcConnectHandler cb, void *arg = nullptr);
   void onDisconnect(AcConnectHandler cb, void *arg = nullptr);
@@ -149,18 +149,18 @@ public:
   void ackLater();         // call from onData: the current data stays unacknowledged
 
   static const char *errorToString(int8_t error);
-  const char *stateToString();
+  const char *stateToString() const;
 
   // Beyond the ESP32 API.
   void setConnectTimeout(uint32_t ms);  // 0 = only the kernel's own limit
-  uint32_t getConnectTimeout();
+  uint32_t getConnectTimeout() const;
   void setPollInterval(uint32_t ms);  // onPoll cadence while connected
-  uint32_t getPollInterval();
+  uint32_t getPollInterval() const;
   // The send budget that space() counts against (posix; lwIP's is TCP_SND_BUF). Bulk
   // transfers on Linux want more than the ESP32-sized default, e.g. 1 MiB.
   void setSendBuffer(size_t bytes);
-  size_t getSendBuffer();
-  int lastErrno();  // the OS error behind the last onError, 0 if none
+  size_t getSendBuffer() const;
+  int lastErrno() const;  // the OS error behind the last onError, 0 if none
 
   // Unused by this library; kept because ESP32 code links clients through them.
   AsyncClient *prev = nullptr;
@@ -185,12 +185,12 @@ public:
   void begin();  // status() tells whether it listens
   void end();    // stops listening; accepted clients stay connected
   void setNoDelay(bool nodelay);
-  bool getNoDelay();
-  uint8_t status();  // LISTEN or CLOSED
+  bool getNoDelay() const;
+  uint8_t status() const;  // LISTEN or CLOSED
 
   // Beyond the ESP32 API: the bound port (useful after binding port 0), 0 when not listening.
-  uint16_t port();
-  int lastErrno();  // the OS error of the last failed begin(), 0 if none
+  uint16_t port() const;
+  int lastErrno() const;  // the OS error of the last failed begin(), 0 if none
 
 private:
   friend struct asynctcp::ServerImpl;

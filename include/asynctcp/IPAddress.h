@@ -11,9 +11,11 @@ enum IPType { IPv4 = 4, IPv6 = 6 };
 
 class IPAddress {
 public:
-  IPAddress() = default;
-  explicit IPAddress(IPType type) : _type(type) {}
-  IPAddress(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  // constexpr: address constants (and globals of users) are then built at compile
+  // time, safe to read from any global constructor.
+  constexpr IPAddress() = default;
+  constexpr explicit IPAddress(IPType type) : _type(type) {}
+  constexpr IPAddress(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
     _bytes[12] = a;
     _bytes[13] = b;
     _bytes[14] = c;

@@ -45,11 +45,11 @@ bool AsyncClient::free() {
   return freeable();
 }
 
-bool AsyncClient::canSend() {
+bool AsyncClient::canSend() const {
   return space() > 0;
 }
 
-size_t AsyncClient::space() {
+size_t AsyncClient::space() const {
   return Service::get([&]() -> size_t {
     ClientImpl *c = _impl;
     return c->state == ESTABLISHED && c->conn ? asynctcp::backend::space(c->conn) : 0;
@@ -75,36 +75,36 @@ size_t AsyncClient::write(const char *data, size_t size, uint8_t apiflags) {
   return Service::get([&] { return _impl->add(data, size, apiflags, true); });
 }
 
-uint8_t AsyncClient::state() {
+uint8_t AsyncClient::state() const {
   return Service::get([&] { return _impl->state; });
 }
 
-bool AsyncClient::connecting() {
+bool AsyncClient::connecting() const {
   return state() == SYN_SENT;
 }
-bool AsyncClient::connected() {
+bool AsyncClient::connected() const {
   return state() == ESTABLISHED;
 }
-bool AsyncClient::disconnecting() {
+bool AsyncClient::disconnecting() const {
   uint8_t s = state();
   return s > ESTABLISHED && s < TIME_WAIT;
 }
-bool AsyncClient::disconnected() {
+bool AsyncClient::disconnected() const {
   uint8_t s = state();
   return s == CLOSED || s == TIME_WAIT;
 }
-bool AsyncClient::freeable() {
+bool AsyncClient::freeable() const {
   uint8_t s = state();
   return s == CLOSED || s > ESTABLISHED;
 }
 
-uint16_t AsyncClient::getMss() {
+uint16_t AsyncClient::getMss() const {
   return Service::get([&]() -> uint16_t {
     return _impl->conn && _impl->state == ESTABLISHED ? asynctcp::backend::mss(_impl->conn) : 0;
   });
 }
 
-uint32_t AsyncClient::getRxTimeout() {
+uint32_t AsyncClient::getRxTimeout() const {
   return Service::get([&] { return _impl->rxTimeoutS(); });
 }
 
@@ -115,7 +115,7 @@ void AsyncClient::setRxTimeout(uint32_t timeout) {
   });
 }
 
-uint32_t AsyncClient::getAckTimeout() {
+uint32_t AsyncClient::getAckTimeout() const {
   return Service::get([&] { return _impl->ackTimeoutMs; });
 }
 
@@ -130,7 +130,7 @@ void AsyncClient::setConnectTimeout(uint32_t ms) {
   Service::call([&] { _impl->setConnectTimeout(ms); });
 }
 
-uint32_t AsyncClient::getConnectTimeout() {
+uint32_t AsyncClient::getConnectTimeout() const {
   return Service::get([&] { return _impl->connectTimeoutMs(); });
 }
 
@@ -143,7 +143,7 @@ void AsyncClient::setPollInterval(uint32_t ms) {
   });
 }
 
-uint32_t AsyncClient::getPollInterval() {
+uint32_t AsyncClient::getPollInterval() const {
   return Service::get([&] { return _impl->pollIntervalMs; });
 }
 
@@ -157,15 +157,15 @@ void AsyncClient::setSendBuffer(size_t bytes) {
   });
 }
 
-size_t AsyncClient::getSendBuffer() {
+size_t AsyncClient::getSendBuffer() const {
   return Service::get([&] { return _impl->sendBuffer(); });
 }
 
-int AsyncClient::lastErrno() {
+int AsyncClient::lastErrno() const {
   return Service::get([&] { return int(_impl->lastErrno); });
 }
 
-void AsyncClient::setNoDelay(bool nodelay) {
+void AsyncClient::setNoDelay(bool nodelay) const {
   Service::call([&] {
     _impl->noDelay = nodelay;
     if (_impl->conn && _impl->state == ESTABLISHED)
@@ -173,7 +173,7 @@ void AsyncClient::setNoDelay(bool nodelay) {
   });
 }
 
-bool AsyncClient::getNoDelay() {
+bool AsyncClient::getNoDelay() const {
   return Service::get([&] {
     if (_impl->conn && _impl->state == ESTABLISHED)
       return asynctcp::backend::getNoDelay(_impl->conn);
@@ -189,28 +189,28 @@ void AsyncClient::setKeepAlive(uint32_t ms, uint8_t cnt) {
 }
 
 // Addresses: cached when the connection is set up, so they stay readable in onDisconnect.
-IPAddress AsyncClient::remoteIP() {
+IPAddress AsyncClient::remoteIP() const {
   return Service::get([&] { return _impl->remoteIp(); });
 }
-IPAddress AsyncClient::localIP() {
+IPAddress AsyncClient::localIP() const {
   return Service::get([&] { return _impl->localIp(); });
 }
-uint16_t AsyncClient::remotePort() {
+uint16_t AsyncClient::remotePort() const {
   return Service::get([&] { return _impl->remotePort; });
 }
-uint16_t AsyncClient::localPort() {
+uint16_t AsyncClient::localPort() const {
   return Service::get([&] { return _impl->localPort; });
 }
-uint32_t AsyncClient::getRemoteAddress() {
+uint32_t AsyncClient::getRemoteAddress() const {
   return uint32_t(remoteIP());
 }
-uint16_t AsyncClient::getRemotePort() {
+uint16_t AsyncClient::getRemotePort() const {
   return remotePort();
 }
-uint32_t AsyncClient::getLocalAddress() {
+uint32_t AsyncClient::getLocalAddress() const {
   return uint32_t(localIP());
 }
-uint16_t AsyncClient::getLocalPort() {
+uint16_t AsyncClient::getLocalPort() const {
   return localPort();
 }
 
@@ -232,16 +232,16 @@ ip6_addr_t toIp6(const IPAddress &ip) {
 }
 }  // namespace
 
-IPAddress AsyncClient::remoteIP6() {
+IPAddress AsyncClient::remoteIP6() const {
   return asV6(remoteIP());
 }
-IPAddress AsyncClient::localIP6() {
+IPAddress AsyncClient::localIP6() const {
   return asV6(localIP());
 }
-ip6_addr_t AsyncClient::getRemoteAddress6() {
+ip6_addr_t AsyncClient::getRemoteAddress6() const {
   return toIp6(remoteIP());
 }
-ip6_addr_t AsyncClient::getLocalAddress6() {
+ip6_addr_t AsyncClient::getLocalAddress6() const {
   return toIp6(localIP());
 }
 
@@ -283,7 +283,7 @@ void AsyncClient::ackLater() {
   Service::call([&] { _impl->ackNow = false; });
 }
 
-const char *AsyncClient::stateToString() {
+const char *AsyncClient::stateToString() const {
   static const char *const names[] = {"Closed",      "Listen",     "SYN Sent",   "SYN Received",
                                       "Established", "FIN Wait 1", "FIN Wait 2", "Close Wait",
                                       "Closing",     "Last ACK",   "Time Wait"};

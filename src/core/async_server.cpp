@@ -39,20 +39,20 @@ void AsyncServer::setNoDelay(bool nodelay) {
   Service::call([&] { _impl->noDelay = nodelay; });
 }
 
-bool AsyncServer::getNoDelay() {
+bool AsyncServer::getNoDelay() const {
   return Service::get([&] { return _impl->noDelay; });
 }
 
-uint8_t AsyncServer::status() {
+uint8_t AsyncServer::status() const {
   return Service::get([&] { return uint8_t(_impl->listener ? LISTEN : CLOSED); });
 }
 
-uint16_t AsyncServer::port() {
+uint16_t AsyncServer::port() const {
   return Service::get([&]() -> uint16_t {
     return _impl->listener ? asynctcp::backend::listenerPort(_impl->listener) : 0;
   });
 }
 
-int AsyncServer::lastErrno() {
+int AsyncServer::lastErrno() const {
   return Service::get([&] { return _impl->lastErrno; });
 }

@@ -22,28 +22,33 @@ struct DnsQuery {
 };
 
 namespace {
+// Built by dnsInit() on first use, never destroyed: the service thread may start from a
+// global constructor before this file's dynamic initialisers run, and may still run while
+// static destructors do. Only constant-initialised globals here.
+struct DnsState {
+  std::unordered_map<int, Pollable *> sockets;
+  std::vector<DnsQuery *> finished;  // delivered from the loop
+};
 ares_channel g_channel = nullptr;
-// Never destroyed: the service thread may still run while static destructors do.
-std::unordered_map<int, Pollable *> &g_sockets = *new std::unordered_map<int, Pollable *>();
-std::vector<DnsQuery *> &g_finished = *new std::vector<DnsQuery *>();  // delivered from the loop
+DnsState *g_dns = nullptr;
 int g_active = 0;
 
 void sockStateCb(void *, ares_socket_t fd, int readable, int writable) {
-  auto it = g_sockets.find(fd);
+  auto it = g_dns->sockets.find(fd);
   if (!readable && !writable) {
-    if (it != g_sockets.end()) {
+    if (it != g_dns->sockets.end()) {
       pollDel(it->second);
       delete it->second;
-      g_sockets.erase(it);
+      g_dns->sockets.erase(it);
     }
     return;
   }
   uint32_t ev = (readable ? EPOLLIN : 0u) | (writable ? EPOLLOUT : 0u);
   epoll_event e{};
   e.events = ev;
-  if (it == g_sockets.end()) {
+  if (it == g_dns->sockets.end()) {
     auto *p = new Pollable{Kind::Dns, fd};
-    g_sockets[fd] = p;
+    g_dns->sockets[fd] = p;
     pollAdd(p, ev);
   } else {
     e.data.ptr = it->second;
@@ -77,11 +82,13 @@ void resolvedCb(void *arg, int status, int, ares_addrinfo *result) {
   q->found = status == ARES_SUCCESS && pickAddress(result, &q->ip);
   if (result)
     ares_freeaddrinfo(result);
-  g_finished.push_back(q);
+  g_dns->finished.push_back(q);
 }
 }  // namespace
 
 bool dnsInit() {
+  if (!g_dns)
+    g_dns = new DnsState();
   if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
     return false;
   ares_options opts{};
@@ -99,7 +106,7 @@ void dnsHandleEvents(Pollable *p, uint32_t ev) {
 }
 
 int64_t dnsTimeoutMs() {
-  if (!g_finished.empty())
+  if (!g_dns->finished.empty())
     return 0;
   if (g_active == 0)
     return -1;
@@ -112,10 +119,10 @@ int64_t dnsTimeoutMs() {
 void dnsRun() {
   if (g_active)
     ares_process_fd(g_channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
-  if (g_finished.empty())
+  if (g_dns->finished.empty())
     return;
   std::vector<DnsQuery *> list;
-  list.swap(g_finished);
+  list.swap(g_dns->finished);
   for (DnsQuery *q : list) {
     if (q->owner)
       events::resolved(q->owner, q->found ? &q->ip : nullptr);

@@ -14,7 +14,7 @@
 
 namespace asynctcp::backend {
 
-LoopStorage g_loopStorage;
+alignas(Loop) unsigned char g_loopStorage[sizeof(Loop)];
 
 namespace {
 constexpr int kMaxEvents = 256;
@@ -142,9 +142,8 @@ void freeGraveyard() {
 }  // namespace
 
 bool init() {
-  Loop &L = loop();
-  if (L.epfd >= 0)
-    return true;
+  // Called once, by the service's first start.
+  Loop &L = *new (g_loopStorage) Loop();
   L.epfd = epoll_create1(EPOLL_CLOEXEC);
   L.waker.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #include "backends/backend.h"
@@ -140,16 +141,14 @@ struct Loop {
   uint8_t *readBuf = nullptr;
 };
 
-// Never destroyed: the service thread may still run while static destructors do.
-// A global object rather than a pointer to one: hot paths reach it in one step.
-union LoopStorage {
-  Loop loop;
-  LoopStorage() : loop() {}
-  ~LoopStorage() {}
-};
-extern LoopStorage g_loopStorage;  // poll_loop.cpp
+// Raw storage rather than a pointer: hot paths reach the loop in one step. Trivial to
+// initialise and to destroy, so it needs no constructor at start-up: a global
+// constructor elsewhere may start the service before this file's dynamic initialisers
+// would run. The Loop is built by init(), on the first public call, and never
+// destroyed: the service thread may still run while static destructors do.
+alignas(Loop) extern unsigned char g_loopStorage[sizeof(Loop)];  // poll_loop.cpp
 inline Loop &loop() {
-  return g_loopStorage.loop;
+  return *std::launder(reinterpret_cast<Loop *>(g_loopStorage));
 }
 
 // poll_loop.cpp
