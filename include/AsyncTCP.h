@@ -15,8 +15,7 @@
 #include "asynctcp/IPAddress.h"
 #endif
 #include "asynctcp/lwip_types.h"
-
-#define ASYNCTCP_VERSION "0.1.0"
+#include "asynctcp/version.h"
 
 // In ESP-IDF builds the CONFIG_* values come from menuconfig (Kconfig): user files see them too.
 #if defined(ESP_PLATFORM) && defined(__has_include)
@@ -25,8 +24,16 @@
 #endif
 #endif
 
+#include "asynctcp/logging.h"
+
 #ifndef CONFIG_ASYNC_TCP_RUNNING_CORE
 #define CONFIG_ASYNC_TCP_RUNNING_CORE -1  // any core
+#endif
+// Kept for ESP32 code: on ESP32 it guards the async_tcp task with the task watchdog.
+// No effect on Linux (there is no watchdog to feed; a callback that blocks stalls
+// every connection, as it would trip the watchdog there).
+#ifndef CONFIG_ASYNC_TCP_USE_WDT
+#define CONFIG_ASYNC_TCP_USE_WDT 1
 #endif
 #ifndef CONFIG_ASYNC_TCP_STACK_SIZE
 #define CONFIG_ASYNC_TCP_STACK_SIZE 8192 * 2
@@ -93,6 +100,7 @@ public:
   bool operator!=(const AsyncClient &other) const { return !(*this == other); }
 
   bool connect(const IPAddress &ip, uint16_t port);
+  bool connect(ip_addr_t addr, uint16_t port);    // lwIP's address type, v4 or v6
   bool connect(const char *host, uint16_t port);  // resolves asynchronously
   void close(bool now = false);                   // graceful: queued data is still sent
   void stop() { close(false); }
@@ -126,6 +134,8 @@ public:
   uint16_t getRemotePort() const;
   uint32_t getLocalAddress() const;
   uint16_t getLocalPort() const;
+  ip4_addr_t getRemoteAddress4() const;  // 0.0.0.0 for a v6 connection
+  ip4_addr_t getLocalAddress4() const;
   ip6_addr_t getRemoteAddress6() const;
   ip6_addr_t getLocalAddress6() const;
   IPAddress remoteIP6() const;
@@ -175,6 +185,7 @@ private:
 class AsyncServer {
 public:
   AsyncServer(IPAddress addr, uint16_t port);
+  AsyncServer(ip_addr_t addr, uint16_t port);
   AsyncServer(uint16_t port);  // all addresses, IPv4 and IPv6
   ~AsyncServer();
 

@@ -235,3 +235,66 @@ TEST(RxTimeout, ReconnectedClientStartsWithAFreshTimer) {
   EXPECT_GE(msBetween(reconnectedAt, log.disconnectTime()), 900)
       << "closed by a timer left over from the previous connection";
 }
+
+namespace {
+// A peer that reads `total` bytes in 32 KiB steps, one every `pause`, and never sends.
+bool readSlowly(RawSocket &peer, size_t total, milliseconds pause, std::string &got) {
+  while (got.size() < total) {
+    if (!peer.recvExactly(std::min<size_t>(32 * kKiB, total - got.size()), got, 5000ms))
+      return false;
+    std::this_thread::sleep_for(pause);
+  }
+  return true;
+}
+}  // namespace
+
+// ESP32's sent callback restarts the rx clock: a long response to a slow reader is not
+// cut off by the rx timeout while the peer keeps acknowledging (ESPAsyncWebServer sets
+// setRxTimeout(3) on every request).
+TEST(RxTimeout, AcknowledgedSendingKeepsConnectionOpen) {
+  RawListener listener(peerIp4(), 64, 32 * kKiB);
+  Sender sender(pattern(2 * kMiB, 7));
+  ClientLog log;
+  AsyncClient c;
+  c.setRxTimeout(1);
+  log.attach(c, pumpingHooks(sender));
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  std::string got;
+  const auto start = Clock::now();
+  ASSERT_TRUE(readSlowly(peer, sender.payload().size(), 40ms, got))
+      << "got " << got.size() << " bytes; disconnects " << log.disconnects();
+  EXPECT_GT(msBetween(start, Clock::now()), 1500) << "the transfer must outlast the rx timeout";
+  EXPECT_EQ(checksum(got), checksum(sender.payload()));
+  EXPECT_EQ(log.disconnects(), 0);
+  // Quiet afterwards: the rx timeout closes it, without an error.
+  const auto doneAt = Clock::now();
+  ASSERT_TRUE(log.waitDisconnected(4000ms));
+  EXPECT_GE(msBetween(doneAt, log.disconnectTime()), 500);
+  EXPECT_TRUE(log.errors().empty());
+}
+
+// The same without an onAck handler (acks are then learnt lazily, when the rx deadline
+// asks): the data is written from onPoll.
+TEST(RxTimeout, AcknowledgedSendingKeepsConnectionOpenWithoutOnAck) {
+  RawListener listener(peerIp4(), 64, 32 * kKiB);
+  Sender sender(pattern(2 * kMiB, 8));
+  std::atomic<int> disconnects{0};
+  AsyncClient c;
+  c.setRxTimeout(1);
+  c.setPollInterval(10);
+  c.onConnect([&](void *, AsyncClient *cl) { sender.pump(cl); });
+  c.onPoll([&](void *, AsyncClient *cl) { sender.pump(cl); });
+  c.onDisconnect([&](void *, AsyncClient *) { ++disconnects; });
+  ASSERT_TRUE(c.connect(listener.ip(), listener.port()));
+  RawSocket peer = listener.accept();
+  ASSERT_TRUE(peer.valid());
+  std::string got;
+  const auto start = Clock::now();
+  ASSERT_TRUE(readSlowly(peer, sender.payload().size(), 40ms, got))
+      << "got " << got.size() << " bytes; disconnects " << disconnects.load();
+  EXPECT_GT(msBetween(start, Clock::now()), 1500);
+  EXPECT_EQ(checksum(got), checksum(sender.payload()));
+  EXPECT_EQ(disconnects.load(), 0);
+  ASSERT_TRUE(waitFor([&] { return disconnects.load() == 1; }, 4000ms));
+}

@@ -14,6 +14,7 @@
 extern "C" {
 #include "lwip/err.h"
 #include "lwip/ip6_addr.h"
+#include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcpbase.h"
 }
@@ -77,5 +78,58 @@ struct ip6_addr {
   uint8_t zone;
 };
 typedef struct ip6_addr ip6_addr_t;
+
+// lwIP's ip4_addr_t and dual-stack ip_addr_t, same layout, for connect(ip_addr_t, port),
+// AsyncServer(ip_addr_t, port) and getRemoteAddress4(); with the macros ESP32 code uses
+// to fill and read them (lwip/ip_addr.h, lwip/ip4_addr.h).
+struct ip4_addr {
+  uint32_t addr;  // network byte order
+};
+typedef struct ip4_addr ip4_addr_t;
+
+enum lwip_ip_addr_type { IPADDR_TYPE_V4 = 0U, IPADDR_TYPE_V6 = 6U, IPADDR_TYPE_ANY = 46U };
+
+typedef struct ip_addr {
+  union {
+    ip6_addr_t ip6;
+    ip4_addr_t ip4;
+  } u_addr;
+  uint8_t type;  // lwip_ip_addr_type
+} ip_addr_t;
+
+#define IP_GET_TYPE(ipaddr) ((ipaddr)->type)
+#define IP_SET_TYPE_VAL(ipaddr, iptype) \
+  do {                                  \
+    (ipaddr).type = (iptype);           \
+  } while (0)
+#define IP_SET_TYPE(ipaddr, iptype) IP_SET_TYPE_VAL(*(ipaddr), iptype)
+#define IP_IS_V4_VAL(ipaddr) ((ipaddr).type == IPADDR_TYPE_V4)
+#define IP_IS_V6_VAL(ipaddr) ((ipaddr).type == IPADDR_TYPE_V6)
+#define IP_IS_V4(ipaddr) (((ipaddr) == nullptr) || IP_IS_V4_VAL(*(ipaddr)))
+#define IP_IS_V6(ipaddr) (((ipaddr) != nullptr) && IP_IS_V6_VAL(*(ipaddr)))
+#define ip_2_ip4(ipaddr) (&((ipaddr)->u_addr.ip4))
+#define ip_2_ip6(ipaddr) (&((ipaddr)->u_addr.ip6))
+#define ip6_addr_clear_zone(ip6addr) ((ip6addr)->zone = 0)
+#define ip4_addr_get_u32(src_ipaddr) ((src_ipaddr)->addr)
+#define ip4_addr_set_u32(dest_ipaddr, src_u32) ((dest_ipaddr)->addr = (src_u32))
+#define IP4_ADDR(ipaddr, a, b, c, d) ((ipaddr)->addr = asynctcp_ip4_u32(a, b, c, d))
+#define IP_ADDR4(ipaddr, a, b, c, d)            \
+  do {                                          \
+    *(ipaddr) = ip_addr_t{};                    \
+    IP4_ADDR(ip_2_ip4(ipaddr), a, b, c, d);     \
+    IP_SET_TYPE_VAL(*(ipaddr), IPADDR_TYPE_V4); \
+  } while (0)
+#define IPADDR4_INIT(u32val) \
+  { {{{u32val, 0, 0, 0}, 0}}, IPADDR_TYPE_V4 }
+#define IPADDR4_INIT_BYTES(a, b, c, d) IPADDR4_INIT(asynctcp_ip4_u32(a, b, c, d))
+
+// The network-order uint32_t of a.b.c.d, whatever the host's byte order.
+constexpr uint32_t asynctcp_ip4_u32(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return ((a & 0xff) << 24) | ((b & 0xff) << 16) | ((c & 0xff) << 8) | (d & 0xff);
+#else
+  return ((d & 0xff) << 24) | ((c & 0xff) << 16) | ((b & 0xff) << 8) | (a & 0xff);
+#endif
+}
 
 #endif

@@ -92,4 +92,19 @@ extern "C" void asynctcp_public_api_check(void) {
     v6->connect(target, 443);
 #endif
   (void)v6->localIP6();
+  // lwIP's own address types, as ESP32Async 3.x takes and returns them.
+  ip_addr_t any = IPADDR4_INIT(0);
+  AsyncServer *lwipServer = new AsyncServer(any, 8080);
+  lwipServer->begin();
+  const AsyncServer &constServer = *lwipServer;
+  if (constServer.status() != LISTEN)
+    async_tcp_log_e("server on port %u not listening", 8080u);
+  ip_addr_t dst;
+  IP_ADDR4(&dst, 192, 168, 4, 2);
+  AsyncClient *byAddr = new AsyncClient();
+  byAddr->connect(dst, 1883);
+  const AsyncClient &constClient = *byAddr;
+  ip4_addr_t local4 = constClient.getLocalAddress4();
+  if (ip4_addr_get_u32(&local4) == 0 && constClient.space() == 0)
+    async_tcp_log_w("%s", constClient.stateToString());
 }

@@ -62,7 +62,8 @@ size_t inFlight(Conn *c);  // queued + sent-but-unacknowledged bytes, as last le
 // Whether the core needs acked() events as they happen (the user set onAck). Without
 // them a stack may learn acks lazily, when space() or refreshAcks() asks.
 void setAckEvents(Conn *c, bool on);
-bool refreshAcks(Conn *c);  // learn acks now (silently); true if the peer acked more
+bool refreshAcks(Conn *c);  // learn acks now (silently); true if the peer acked more since the last
+                            // call, however learned
 // Queues up to space() bytes; with pushNow, sends at once (the write() path, which
 // may then skip the copy of what the kernel takes immediately).
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow);

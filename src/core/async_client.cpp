@@ -23,6 +23,10 @@ bool AsyncClient::connect(const IPAddress &ip, uint16_t port) {
   return Service::get([&] { return _impl->connectTo(ip, port); });
 }
 
+bool AsyncClient::connect(ip_addr_t addr, uint16_t port) {
+  return connect(asynctcp::fromIpAddr(addr), port);
+}
+
 bool AsyncClient::connect(const char *host, uint16_t port) {
   if (!host || !*host || !port)
     return false;
@@ -237,6 +241,21 @@ IPAddress AsyncClient::remoteIP6() const {
 }
 IPAddress AsyncClient::localIP6() const {
   return asV6(localIP());
+}
+namespace {
+ip4_addr_t toIp4(const IPAddress &ip) {
+  ip4_addr_t a{};
+  if (!asynctcp::isIpv6(ip))
+    asynctcp::ipv4Bytes(ip, reinterpret_cast<uint8_t *>(&a.addr));
+  return a;
+}
+}  // namespace
+
+ip4_addr_t AsyncClient::getRemoteAddress4() const {
+  return toIp4(remoteIP());
+}
+ip4_addr_t AsyncClient::getLocalAddress4() const {
+  return toIp4(localIP());
 }
 ip6_addr_t AsyncClient::getRemoteAddress6() const {
   return toIp6(remoteIP());

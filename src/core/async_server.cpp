@@ -1,5 +1,6 @@
 // AsyncServer's public methods, run on the service thread like AsyncClient's.
 #include "AsyncTCP.h"
+#include "core/ip_bytes.h"
 #include "core/server_impl.h"
 #include "core/service.h"
 
@@ -8,6 +9,11 @@ using asynctcp::Service;
 
 AsyncServer::AsyncServer(IPAddress addr, uint16_t port)
     : _impl(new ServerImpl(this, addr, false, port)) {}
+
+// IPADDR_TYPE_ANY (lwIP's IP_ANY_TYPE) is every v4 and v6 address, as AsyncServer(port).
+AsyncServer::AsyncServer(ip_addr_t addr, uint16_t port)
+    : _impl(new ServerImpl(this, asynctcp::fromIpAddr(addr), IP_GET_TYPE(&addr) == IPADDR_TYPE_ANY,
+                           port)) {}
 
 AsyncServer::AsyncServer(uint16_t port) : _impl(new ServerImpl(this, IPAddress(), true, port)) {}
 

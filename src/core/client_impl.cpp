@@ -268,6 +268,9 @@ void ClientImpl::onAcked(size_t len) {
   uint32_t rtt = txPending ? uint32_t(now) - txPendingSince : 0;
   txPending = backend::inFlight(conn) != 0;
   txPendingSince = uint32_t(now);
+  // An ack restarts the rx timeout, as ESP32's sent callback does: a peer still taking
+  // a long response is not idle (ESPAsyncWebServer sets a 3 s rx timeout per request).
+  lastRxAt = uint32_t(now);
   if (callHandler<Ev::Ack>(len, rtt))
     Service::get().afterCallback();
 }
@@ -402,13 +405,24 @@ void ClientImpl::fireTimers(uint64_t now) {
     }
     return;
   }
+  // Acks the backend has not reported yet (it learns them lazily when no onAck
+  // handler is set): asked once, when a deadline needs them.
+  int acksMoved = -1;
+  auto peerAcked = [&] {
+    if (acksMoved < 0)
+      acksMoved = backend::refreshAcks(conn) ? 1 : 0;
+    return acksMoved == 1;
+  };
   uint32_t rx = rxTimeoutS();
   if (rx && now >= since(lastRxAt, now) + rx * 1000ull) {
-    close();
-    return;
+    if (backend::inFlight(conn) == 0 || !peerAcked()) {
+      close();
+      return;
+    }
+    lastRxAt = uint32_t(now);  // acked since the last look: still taking our data
   }
   if (ackTimeoutMs && txPending && now >= since(txPendingSince, now) + ackTimeoutMs) {
-    bool progressed = backend::refreshAcks(conn);
+    bool progressed = peerAcked();
     uint32_t waited = uint32_t(now) - txPendingSince;
     if (backend::inFlight(conn) == 0) {
       txPending = false;  // all acknowledged: no stall

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "AsyncTCP.h"
 
@@ -53,6 +54,33 @@ inline IPAddress makeIpv4(const uint8_t *bytes) {
 
 inline IPAddress makeIpv6(const uint8_t *bytes, uint8_t zone = 0) {
   return IPAddress(IPv6, bytes, zone);
+}
+
+// IPAddress <-> lwIP's ip_addr_t (include/asynctcp/lwip_types.h's on Linux, lwIP's own
+// on the lwIP backend and ESP32: the same fields and macros). A v4-mapped v6 address
+// comes back as v4, as the connection it names is one.
+inline ip_addr_t toIpAddr(const IPAddress &ip) {
+  ip_addr_t a{};
+  if (isIpv6(ip)) {
+    IP_SET_TYPE_VAL(a, IPADDR_TYPE_V6);
+    ipv6Bytes(ip, reinterpret_cast<uint8_t *>(ip_2_ip6(&a)->addr));
+    ip6_addr_clear_zone(ip_2_ip6(&a));
+  } else {
+    IP_SET_TYPE_VAL(a, IPADDR_TYPE_V4);
+    ipv4Bytes(ip, reinterpret_cast<uint8_t *>(&ip_2_ip4(&a)->addr));
+  }
+  return a;
+}
+
+inline IPAddress fromIpAddr(const ip_addr_t &a) {
+  if (IP_IS_V6_VAL(a)) {
+    const uint8_t *b = reinterpret_cast<const uint8_t *>(ip_2_ip6(&a)->addr);
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(b, mapped, 12) == 0)
+      return makeIpv4(b + 12);
+    return makeIpv6(b);
+  }
+  return makeIpv4(reinterpret_cast<const uint8_t *>(&ip_2_ip4(&a)->addr));
 }
 
 }  // namespace asynctcp

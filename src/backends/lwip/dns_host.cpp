@@ -32,7 +32,11 @@ struct DnsState {
   std::vector<DnsQuery *> finished;  // mail lock
   std::string servers;               // mail lock; empty = the system's
 };
-DnsState &g_dns = *new DnsState();
+// Built on first use, never destroyed (see mailbox.cpp's queue()).
+DnsState &dnsState() {
+  static DnsState *d = new DnsState();
+  return *d;
+}
 
 void onResult(void *arg, int status, int, ares_addrinfo *result) {
   auto *q = static_cast<DnsQuery *>(arg);
@@ -45,14 +49,16 @@ void onResult(void *arg, int status, int, ares_addrinfo *result) {
       q->found = true;
       break;
     }
-    if (n->ai_family == AF_INET6 && !v6) v6 = n;
+    if (n->ai_family == AF_INET6 && !v6)
+      v6 = n;
   }
   if (!q->found && v6) {
     auto *a = reinterpret_cast<const sockaddr_in6 *>(v6->ai_addr);
     q->ip = IPAddress(IPv6, a->sin6_addr.s6_addr);
     q->found = true;
   }
-  if (result) ares_freeaddrinfo(result);
+  if (result)
+    ares_freeaddrinfo(result);
 }
 
 void *resolverMain(void *arg) {
@@ -64,10 +70,11 @@ void *resolverMain(void *arg) {
   std::string servers;
   {
     os::LockGuard g(mailLock());
-    servers = g_dns.servers;
+    servers = dnsState().servers;
   }
   if (ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) == ARES_SUCCESS) {
-    if (!servers.empty()) ares_set_servers_ports_csv(channel, servers.c_str());
+    if (!servers.empty())
+      ares_set_servers_ports_csv(channel, servers.c_str());
     ares_addrinfo_hints hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -75,28 +82,32 @@ void *resolverMain(void *arg) {
     for (;;) {
       ares_socket_t socks[ARES_GETSOCK_MAXNUM];
       int bits = ares_getsock(channel, socks, ARES_GETSOCK_MAXNUM);
-      if (bits == 0) break;  // no socket left: the query finished
+      if (bits == 0)
+        break;  // no socket left: the query finished
       pollfd fds[ARES_GETSOCK_MAXNUM];
       int n = 0;
       for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
         short ev = (ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
                    (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0);
-        if (ev) fds[n++] = pollfd{socks[i], ev, 0};
+        if (ev)
+          fds[n++] = pollfd{socks[i], ev, 0};
       }
       timeval tv;
       timeval *t = ares_timeout(channel, nullptr, &tv);
       int ms = t ? int(t->tv_sec * 1000 + t->tv_usec / 1000) : 1000;
       ::poll(fds, nfds_t(n), ms);
       for (int i = 0; i < n; ++i)
-        ares_process_fd(channel, (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd : ARES_SOCKET_BAD,
-                        (fds[i].revents & POLLOUT) ? fds[i].fd : ARES_SOCKET_BAD);
-      if (n == 0) ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        ares_process_fd(
+            channel, (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd : ARES_SOCKET_BAD,
+            (fds[i].revents & POLLOUT) ? fds[i].fd : ARES_SOCKET_BAD);
+      if (n == 0)
+        ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
     }
     ares_destroy(channel);
   }
   {
     os::LockGuard g(mailLock());
-    g_dns.finished.push_back(q);
+    dnsState().finished.push_back(q);
   }
   wake();
   return nullptr;
@@ -107,7 +118,7 @@ void deliverDns() {
   std::vector<DnsQuery *> list;
   {
     os::LockGuard g(mailLock());
-    list.swap(g_dns.finished);
+    list.swap(dnsState().finished);
   }
   for (DnsQuery *q : list) {
     ClientImpl *owner;
@@ -115,14 +126,16 @@ void deliverDns() {
       os::LockGuard g(mailLock());
       owner = q->owner;
     }
-    if (owner) events::resolved(owner, q->found ? &q->ip : nullptr);
+    if (owner)
+      events::resolved(owner, q->found ? &q->ip : nullptr);
     delete q;
   }
 }
 
 DnsQuery *resolve(const char *host, ClientImpl *owner) {
   static bool initialised = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
-  if (!initialised) return nullptr;
+  if (!initialised)
+    return nullptr;
   auto *q = new DnsQuery();
   q->host = host;
   q->owner = owner;
@@ -141,15 +154,18 @@ void cancel(DnsQuery *q) {
 }
 
 bool setDnsServers(const char *csv) {
-  if (!csv || !*csv || !dnsServerPortsValid(csv)) return false;
+  if (!csv || !*csv || !dnsServerPortsValid(csv))
+    return false;
   // Checked by parsing into a throwaway channel, so a bad list is refused now.
   ares_channel probe;
-  if (ares_init_options(&probe, nullptr, 0) != ARES_SUCCESS) return false;
+  if (ares_init_options(&probe, nullptr, 0) != ARES_SUCCESS)
+    return false;
   bool ok = ares_set_servers_ports_csv(probe, csv) == ARES_SUCCESS;
   ares_destroy(probe);
-  if (!ok) return false;
+  if (!ok)
+    return false;
   os::LockGuard g(mailLock());
-  g_dns.servers = csv;
+  dnsState().servers = csv;
   return true;
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <new>
 
 extern "C" {
 #include "lwip/tcpip.h"
@@ -24,20 +25,25 @@ struct Queue {
   Conn *refusedTail = nullptr;
   std::atomic<bool> anyRefused{false};  // read without the lock by the service loop
 };
-// Never destroyed: the tcpip and service threads outlive static destructors.
-Queue &g_q = *new Queue();
+// Raw storage, built by init() before the stack starts: a global constructor may start
+// it before this file's dynamic initialisers would run. Never destroyed: the tcpip and
+// service threads outlive static destructors.
+alignas(Queue) unsigned char g_queueStorage[sizeof(Queue)];
+inline Queue &queue() {
+  return *std::launder(reinterpret_cast<Queue *>(g_queueStorage));
+}
 
 std::atomic<uint64_t> g_rxRefused{0}, g_acceptsRefused{0}, g_rxRedelivered{0};
 std::atomic<uint32_t> g_rxQueuedPeak{0};
 
 Mailbox *popReady() {
-  os::LockGuard g(g_q.lock);
-  Mailbox *m = g_q.head;
+  os::LockGuard g(queue().lock);
+  Mailbox *m = queue().head;
   if (!m)
     return nullptr;
-  g_q.head = m->nextReady;
-  if (!g_q.head)
-    g_q.tail = nullptr;
+  queue().head = m->nextReady;
+  if (!queue().head)
+    queue().tail = nullptr;
   m->nextReady = nullptr;
   m->queued = false;
   return m;
@@ -52,11 +58,11 @@ CoreLock::~CoreLock() {
 }
 
 os::Mutex &mailLock() {
-  return g_q.lock;
+  return queue().lock;
 }
 
 bool isQueued(Mailbox *m) {
-  os::LockGuard g(g_q.lock);
+  os::LockGuard g(queue().lock);
   return m->queued;
 }
 
@@ -64,78 +70,78 @@ bool enqueueLocked(Mailbox *m) {
   if (m->queued)
     return false;
   m->queued = true;
-  if (g_q.tail)
-    g_q.tail->nextReady = m;
+  if (queue().tail)
+    queue().tail->nextReady = m;
   else
-    g_q.head = m;
-  g_q.tail = m;
+    queue().head = m;
+  queue().tail = m;
   return true;
 }
 
 // Call with the lock held.
 void unlinkRefused(Conn *c) {
-  (c->prevRefused ? c->prevRefused->nextRefused : g_q.refusedHead) = c->nextRefused;
-  (c->nextRefused ? c->nextRefused->prevRefused : g_q.refusedTail) = c->prevRefused;
+  (c->prevRefused ? c->prevRefused->nextRefused : queue().refusedHead) = c->nextRefused;
+  (c->nextRefused ? c->nextRefused->prevRefused : queue().refusedTail) = c->prevRefused;
   c->prevRefused = c->nextRefused = nullptr;
   c->refused = false;
-  g_q.anyRefused.store(g_q.refusedHead != nullptr, std::memory_order_relaxed);
+  queue().anyRefused.store(queue().refusedHead != nullptr, std::memory_order_relaxed);
 }
 
 bool rxBudgetTake(Conn *c) {
   bool othersWait;
   {
-    os::LockGuard g(g_q.lock);
-    const bool full = g_q.rxPbufs >= CONFIG_ASYNC_TCP_QUEUE_SIZE;
+    os::LockGuard g(queue().lock);
+    const bool full = queue().rxPbufs >= CONFIG_ASYNC_TCP_QUEUE_SIZE;
     // Refused connections go first: if fresh data of others could take the room the
     // service thread frees, a refused one might find the queue full at every retry.
-    if (!full && (c->refused || !g_q.refusedHead)) {
+    if (!full && (c->refused || !queue().refusedHead)) {
       if (c->refused)
         unlinkRefused(c);
-      ++g_q.rxPbufs;
-      if (g_q.rxPbufs > g_rxQueuedPeak.load(std::memory_order_relaxed))
-        g_rxQueuedPeak.store(g_q.rxPbufs, std::memory_order_relaxed);
+      ++queue().rxPbufs;
+      if (queue().rxPbufs > g_rxQueuedPeak.load(std::memory_order_relaxed))
+        g_rxQueuedPeak.store(queue().rxPbufs, std::memory_order_relaxed);
       return true;
     }
     g_rxRefused.fetch_add(1, std::memory_order_relaxed);
     if (!c->refused) {
       c->refused = true;
-      c->prevRefused = g_q.refusedTail;
-      (g_q.refusedTail ? g_q.refusedTail->nextRefused : g_q.refusedHead) = c;
-      g_q.refusedTail = c;
-      g_q.anyRefused.store(true, std::memory_order_relaxed);
+      c->prevRefused = queue().refusedTail;
+      (queue().refusedTail ? queue().refusedTail->nextRefused : queue().refusedHead) = c;
+      queue().refusedTail = c;
+      queue().anyRefused.store(true, std::memory_order_relaxed);
     }
     othersWait = !full;
   }
   if (othersWait)
-    g_q.notifier.notify();  // there is room: the service thread hands the waiting data over
+    queue().notifier.notify();  // there is room: the service thread hands the waiting data over
   return false;
 }
 
 void rxBudgetGive(uint32_t pbufs) {
-  os::LockGuard g(g_q.lock);
-  g_q.rxPbufs -= pbufs;
+  os::LockGuard g(queue().lock);
+  queue().rxPbufs -= pbufs;
 }
 
 bool anyRefused() {
-  return g_q.anyRefused.load(std::memory_order_relaxed);
+  return queue().anyRefused.load(std::memory_order_relaxed);
 }
 
 Conn *nextRefused() {
-  os::LockGuard g(g_q.lock);
-  if (g_q.rxPbufs >= CONFIG_ASYNC_TCP_QUEUE_SIZE)
+  os::LockGuard g(queue().lock);
+  if (queue().rxPbufs >= CONFIG_ASYNC_TCP_QUEUE_SIZE)
     return nullptr;
-  return g_q.refusedHead;
+  return queue().refusedHead;
 }
 
 bool stillRefused(Conn *c) {
-  os::LockGuard g(g_q.lock);
+  os::LockGuard g(queue().lock);
   if (!c->refused)
     g_rxRedelivered.fetch_add(1, std::memory_order_relaxed);
   return c->refused;
 }
 
 void forgetRefused(Conn *c) {
-  os::LockGuard g(g_q.lock);
+  os::LockGuard g(queue().lock);
   if (c->refused)
     unlinkRefused(c);
 }
@@ -145,12 +151,13 @@ void noteAcceptRefused() {
 }
 
 bool init() {
-  static const bool started = startStack();  // once, whichever thread comes first
+  // Once, whichever thread comes first.
+  static const bool started = (new (g_queueStorage) Queue(), startStack());
   return started;
 }
 
 void wake() {
-  g_q.notifier.notify();
+  queue().notifier.notify();
 }
 
 uint64_t eventTimeMs() {
@@ -159,7 +166,7 @@ uint64_t eventTimeMs() {
 
 void run() {
   for (;;) {
-    g_q.notifier.wait(events::nextTimeoutMs());
+    queue().notifier.wait(events::nextTimeoutMs());
     while (Mailbox *m = popReady()) {
       if (m->kind == Kind::Conn)
         deliver(static_cast<Conn *>(m));

@@ -456,7 +456,10 @@ namespace {
 // Acks learned without an event: for connections nobody asked onAck of, this
 // saves a SIOCOUTQ per write; space() and the ack timeout ask when they need it.
 bool probeSilently(Conn *c) {
-  return learnAcks(c) != 0;
+  if (learnAcks(c) == 0)
+    return false;
+  c->ackedSilently = true;  // refreshAcks() reports it, whoever asked the kernel
+  return true;
 }
 
 size_t room(Conn *c) {
@@ -493,7 +496,11 @@ void setAckEvents(Conn *c, bool on) {
 }
 
 bool refreshAcks(Conn *c) {
-  return !c->promptAcks && probeSilently(c);
+  if (!c->promptAcks)
+    probeSilently(c);
+  bool moved = c->ackedSilently;
+  c->ackedSilently = false;
+  return moved;
 }
 
 namespace {

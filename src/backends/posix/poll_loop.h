@@ -73,7 +73,8 @@ struct Conn : Pollable {
         dead(false),
         noDelay(false),
         promptAcks(false),
-        ackDriven(true) {}
+        ackDriven(true),
+        ackedSilently(false) {}
 
   ClientImpl *owner = nullptr;
   uint32_t unacked = 0;  // handed to the kernel, not yet known to be acknowledged by the peer
@@ -92,8 +93,9 @@ struct Conn : Pollable {
   bool rdhup : 1;    // epoll said the peer's FIN (or an error) is queued
   bool dead : 1;     // fd closed, waiting to be freed
   bool noDelay : 1;
-  bool promptAcks : 1;  // the core wants acked() events: probe after writes
-  bool ackDriven : 1;   // the user wrote from its last onAck: it waits on acks to send
+  bool promptAcks : 1;     // the core wants acked() events: probe after writes
+  bool ackDriven : 1;      // the user wrote from its last onAck: it waits on acks to send
+  bool ackedSilently : 1;  // acks learned without an event since refreshAcks() last asked
 
   size_t queued() const { return tx ? tx->queued : 0; }
   // inFlight() for the backend's own hot paths (the ack probe asks on every write).
