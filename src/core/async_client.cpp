@@ -40,9 +40,16 @@ void AsyncClient::close(bool) {
   Service::call([&] { _impl->close(); });
 }
 
+// As ESP32Async: ERR_ABRT when there was a connection (or a connect, or a name being
+// resolved) to abort, then onError(ERR_ABRT) and onDisconnect; ERR_CONN, and no
+// callback, when there was none.
 int8_t AsyncClient::abort() {
-  Service::call([&] { _impl->abort(ERR_ABRT); });
-  return ERR_ABRT;
+  return Service::get([&]() -> int8_t {
+    if (!_impl->live())
+      return ERR_CONN;
+    _impl->abort(ERR_ABRT);
+    return ERR_ABRT;
+  });
 }
 
 bool AsyncClient::free() {

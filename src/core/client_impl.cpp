@@ -283,7 +283,7 @@ void ClientImpl::onFailed(err_t err, int sysErr) {
 }
 
 void ClientImpl::end(err_t err) {
-  if (state == CLOSED && !dns() && !conn)
+  if (!live())
     return;  // never started, or already ended
   if (dns()) {
     backend::cancel(extra->dns);

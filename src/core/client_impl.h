@@ -154,6 +154,8 @@ public:
   // Stopping.
   void close();
   void abort(err_t reason);
+  // A connection, a connect or a name lookup that has not ended yet.
+  bool live() const { return conn || dns() || state != CLOSED; }
   void detachOwner();  // the user deleted the AsyncClient
   void deliverEnd();   // called by the service: onError, then onDisconnect
 
