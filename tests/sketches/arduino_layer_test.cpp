@@ -106,7 +106,7 @@ TEST(ArduinoCore, TimeRandomAndHelpers) {
   EXPECT_EQ(min(3, 4), 3);
   EXPECT_EQ(max(3, 4), 4);
   EXPECT_EQ(map(5, 0, 10, 0, 100), 50);
-  EXPECT_STREQ(F("flash"), "flash");
+  EXPECT_EQ(String(F("flash")), "flash");
 }
 
 TEST(ArduinoCore, EspReportsTheHost) {

@@ -16,17 +16,13 @@
 #include "HardwareSerial.h"
 #include "IPAddress.h"
 #include "Print.h"
+#include "Stream.h"
 #include "WString.h"
+#include "pgmspace.h"
 
 typedef uint8_t byte;
 typedef bool boolean;
 typedef uint16_t word;
-
-// Flash strings are ordinary strings here.
-#define PROGMEM
-#define PSTR(s) (s)
-#define FPSTR(p) (p)
-#define F(s) (s)
 
 #ifndef PI
 #define PI 3.1415926535897932384626433832795

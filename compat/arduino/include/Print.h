@@ -14,6 +14,8 @@ public:
   virtual size_t write(uint8_t c) = 0;
   virtual size_t write(const uint8_t *buffer, size_t size);
   virtual void flush() {}
+  // Bytes that can be written without blocking; 0 means "unknown", as in arduino-esp32.
+  virtual int availableForWrite() { return 0; }
   size_t write(const char *s) { return s == nullptr ? 0 : write(s, std::strlen(s)); }
   size_t write(const char *buffer, size_t size) {
     return write(reinterpret_cast<const uint8_t *>(buffer), size);
@@ -23,6 +25,7 @@ public:
 
   size_t print(const char *s) { return write(s); }
   size_t print(const String &s) { return write(s.c_str(), s.length()); }
+  size_t print(const __FlashStringHelper *s) { return print(reinterpret_cast<const char *>(s)); }
   size_t print(char c) { return write(static_cast<uint8_t>(c)); }
   size_t print(unsigned char value, int base = DEC) { return print(String(value, base)); }
   size_t print(int value, int base = DEC) { return print(String(value, base)); }

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <type_traits>
+
+#include "pgmspace.h"
 
 #ifndef DEC
 #define DEC 10
@@ -13,10 +16,17 @@
 #define BIN 2
 #endif
 
+// Text kept in flash on the ESP32; ordinary memory here. The distinct type keeps the
+// overloads arduino-esp32 has for it (String, Print, ESPAsyncWebServer's own) apart.
+class __FlashStringHelper;
+#define FPSTR(pstr_pointer) (reinterpret_cast<const __FlashStringHelper *>(pstr_pointer))
+#define F(string_literal) (FPSTR(PSTR(string_literal)))
+
 class String {
 public:
   String(const char *s = "") : _s(s != nullptr ? s : "") {}
   String(const char *s, size_t n) : _s(s != nullptr ? s : "", s != nullptr ? n : 0) {}
+  String(const __FlashStringHelper *s) : String(reinterpret_cast<const char *>(s)) {}
   String(const std::string &s) : _s(s) {}
   String(std::string &&s) : _s(std::move(s)) {}
   String(const String &) = default;
@@ -52,6 +62,10 @@ public:
   bool concat(const String &s);
   bool concat(const char *s);
   bool concat(const char *s, unsigned int n);
+  bool concat(const uint8_t *s, unsigned int n) {
+    return concat(reinterpret_cast<const char *>(s), n);
+  }
+  bool concat(const __FlashStringHelper *s) { return concat(reinterpret_cast<const char *>(s)); }
   bool concat(char c);
   template <class T, class = std::enable_if_t<std::is_arithmetic<T>::value>>
   bool concat(T value) {
@@ -142,3 +156,8 @@ inline bool operator==(const char *lhs, const String &rhs) {
 inline bool operator!=(const char *lhs, const String &rhs) {
   return rhs != lhs;
 }
+
+// The empty String arduino-esp32 shares (ESPAsyncWebServer returns references to it).
+// Built before any ordinary global (init_priority), so other globals' constructors may
+// use it whatever the link order.
+extern const String emptyString;

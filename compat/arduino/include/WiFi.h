@@ -1,6 +1,7 @@
 // WiFi on Linux: the host is already on its network, so begin() "connects" at once
 // and the addresses are the host's (the first non-loopback IPv4 interface that is up,
-// else 127.0.0.1). No radio, scanning, soft-AP or WiFi events are emulated.
+// else 127.0.0.1); a soft-AP is the same network. No radio, scanning or WiFi events are
+// emulated.
 #pragma once
 
 #include <cstdint>
@@ -56,7 +57,22 @@ public:
   String macAddress();    // of the interface localIP() is on; zeros for loopback
   uint8_t *macAddress(uint8_t *mac);
   String SSID() { return String(_ssid); }
-  int8_t RSSI() { return 0; }  // no radio
+  int8_t RSSI() { return 0; }             // no radio
+  void persistent(bool on) { (void)on; }  // nothing is stored in flash here
+
+  // Soft-AP: there is no radio to open a network with, so as for begin() the host's
+  // network stands in: softAP() switches the AP mode on and softAPIP() is localIP(),
+  // where the host's clients reach the sketch.
+  bool softAP(const char *ssid, const char *passphrase = nullptr, int channel = 1,
+              int ssidHidden = 0, int maxConnection = 4, bool ftmResponder = false);
+  bool softAP(const String &ssid, const String &passphrase = String(), int channel = 1,
+              int ssidHidden = 0, int maxConnection = 4, bool ftmResponder = false) {
+    return softAP(ssid.c_str(), passphrase.c_str(), channel, ssidHidden, maxConnection,
+                  ftmResponder);
+  }
+  bool softAPdisconnect(bool wifioff = false);
+  IPAddress softAPIP() { return _apOn ? localIP() : IPAddress(); }
+  String softAPSSID() { return String(_apOn ? _apSsid : ""); }
 
 private:
   bool _connected = false;
@@ -64,6 +80,8 @@ private:
   bool _autoReconnect = true;
   wifi_mode_t _mode = WIFI_MODE_NULL;
   char _ssid[33] = {};
+  bool _apOn = false;
+  char _apSsid[33] = {};
 };
 
 extern WiFiClass WiFi;

@@ -72,6 +72,31 @@ bool WiFiClass::reconnect() {
   return true;
 }
 
+bool WiFiClass::softAP(const char *ssid, const char *passphrase, int channel, int ssidHidden,
+                       int maxConnection, bool ftmResponder) {
+  (void)channel;
+  (void)ssidHidden;
+  (void)maxConnection;
+  (void)ftmResponder;
+  // ESP32 refuses an empty SSID and a WPA2 passphrase shorter than 8 characters.
+  if (ssid == nullptr || ssid[0] == 0 || std::strlen(ssid) > 32)
+    return false;
+  if (passphrase != nullptr && passphrase[0] != 0 && std::strlen(passphrase) < 8)
+    return false;
+  std::snprintf(_apSsid, sizeof _apSsid, "%s", ssid);
+  _apOn = true;
+  _mode = _mode == WIFI_MODE_STA || _mode == WIFI_MODE_APSTA ? WIFI_MODE_APSTA : WIFI_MODE_AP;
+  return true;
+}
+
+bool WiFiClass::softAPdisconnect(bool wifioff) {
+  _apOn = false;
+  _apSsid[0] = 0;
+  if (wifioff)
+    _mode = _mode == WIFI_MODE_APSTA ? WIFI_MODE_STA : WIFI_MODE_NULL;
+  return true;
+}
+
 bool WiFiClass::mode(wifi_mode_t m) {
   _mode = m;
   return true;

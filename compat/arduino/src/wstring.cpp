@@ -207,3 +207,7 @@ float String::toFloat() const {
 double String::toDouble() const {
   return std::atof(_s.c_str());
 }
+
+// init_priority: constructed before every ordinary global of any translation unit, so a
+// global constructor elsewhere may already read it.
+const String emptyString __attribute__((init_priority(101)));
