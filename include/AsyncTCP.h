@@ -9,13 +9,27 @@
 #include <cstring>
 #include <functional>
 
-#if defined(ARDUINO)
+// IPAddress: the Arduino core's whenever there is one (ARDUINO, as on ESP32; or a Linux build
+// against a core, ASYNCTCP_CORE_IPADDRESS, see src/CMakeLists.txt), else the library's own.
+#if defined(ARDUINO) || defined(ASYNCTCP_CORE_IPADDRESS)
+// On Linux a core's IPAddress.h declares an IPAddress object INADDR_NONE, which libc's
+// <netinet/in.h> defines as a macro; to Arduino code the name means the object.
+#if defined(ASYNCTCP_CORE_IPADDRESS) && defined(INADDR_NONE)
+#undef INADDR_NONE
+#endif
 #include <IPAddress.h>
+// ArduinoCore-API cores (Arduino-Emulator) declare IPType, IPv4 and IPv6 in namespace arduino
+// and export them from Arduino.h with this using-directive; elsewhere it names an empty namespace.
+namespace arduino {}
+using namespace arduino;
 #else
 #include "asynctcp/IPAddress.h"
 #endif
 #include "asynctcp/lwip_types.h"
 #include "asynctcp/version.h"
+#if !defined(ESP_PLATFORM)
+#include "asynctcp/posix_manager.h"
+#endif
 
 // In ESP-IDF builds the CONFIG_* values come from menuconfig (Kconfig): user files see them too.
 #if defined(ESP_PLATFORM) && defined(__has_include)

@@ -238,7 +238,7 @@ ip6_addr_t toIp6(const IPAddress &ip) {
   IPAddress v6 = asV6(ip);
   ip6_addr_t a{};
   asynctcp::ipv6Bytes(v6, reinterpret_cast<uint8_t *>(a.addr));
-  a.zone = v6.zone();
+  a.zone = asynctcp::ipZone(v6);
   return a;
 }
 }  // namespace

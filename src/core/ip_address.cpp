@@ -1,7 +1,9 @@
 // IPAddress text forms, through the C library's inet_pton/inet_ntop where the
 // platform has them (both ESP-IDF's lwIP and glibc provide these names).
-// Under ARDUINO (on ESP32) AsyncTCP.h takes arduino-esp32's IPAddress, whose core defines these.
-#if !defined(ARDUINO) || defined(ASYNCTCP_ARDUINO_LINUX)
+// Only for the library's own class: under ARDUINO (ESP32) or ASYNCTCP_CORE_IPADDRESS (a Linux
+// build against an Arduino core, such as Arduino-Emulator) AsyncTCP.h takes the core's
+// IPAddress, and the core defines these names; a second definition would not link.
+#if !(defined(ARDUINO) || defined(ASYNCTCP_CORE_IPADDRESS)) || defined(ASYNCTCP_ARDUINO_LINUX)
 
 #include "asynctcp/IPAddress.h"
 
@@ -56,4 +58,4 @@ bool IPAddress::isAny() const {
   return true;
 }
 
-#endif  // !ARDUINO || ASYNCTCP_ARDUINO_LINUX
+#endif  // the library's own IPAddress

@@ -1,15 +1,18 @@
-// Address bytes in and out of IPAddress through the part of its API that the
-// library's own class (include/asynctcp/IPAddress.h) and arduino-esp32 3.x's
-// (cores/esp32/IPAddress.h, used whenever ARDUINO is defined) both have:
-// type(), operator[](int) const (v4: the 4 bytes of the dotted quad; v6: the
-// 16 bytes), the IPAddress(IPType, const uint8_t *, uint8_t zone) constructor
-// and zone(). raw4()/raw6()/isV4()/isV6()/isAny() are ours only: released
-// arduino-esp32 3.x has none of them (an earlier, ip_addr_t-based development
-// version of its IPAddress had a raw6() returning uint16_t *).
+// Address bytes in and out of IPAddress through the part of its API that every class
+// AsyncTCP.h may take has: type(), operator[](int) const (v4: the 4 bytes of the dotted
+// quad; v6: the 16 bytes) and the IPAddress(IPType, const uint8_t *) constructor. The
+// classes are the library's own (include/asynctcp/IPAddress.h), arduino-esp32 3.x's
+// (cores/esp32/IPAddress.h) and ArduinoCore-API's (Arduino-Emulator and other cores built
+// on it). The IPv6 zone exists in the first two only (a zone() getter and a third
+// constructor argument): ipZone() and makeIpv6() find out from the class, not from
+// macros. raw4()/raw6()/isV4()/isV6()/isAny() are the library's own class's only
+// (released arduino-esp32 3.x has none of them): library code uses the helpers below.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "AsyncTCP.h"
 
@@ -48,12 +51,42 @@ inline void ipv6Bytes(const IPAddress &ip, uint8_t *out) {
     out[i] = ip[i];
 }
 
+// 0.0.0.0 or ::
+inline bool isAnyAddress(const IPAddress &ip) {
+  const int n = isIpv6(ip) ? 16 : 4;
+  for (int i = 0; i < n; ++i)
+    if (ip[i])
+      return false;
+  return true;
+}
+
+namespace ip_detail {
+template <typename T, typename = void>
+struct HasZone : std::false_type {};
+template <typename T>
+struct HasZone<T, std::void_t<decltype(std::declval<const T &>().zone())>> : std::true_type {};
+}  // namespace ip_detail
+
+// The v6 zone (interface index), 0 for v4 and for classes without zones.
+template <typename Ip = IPAddress>
+uint8_t ipZone(const Ip &ip) {
+  if constexpr (ip_detail::HasZone<Ip>::value)
+    return uint8_t(ip.zone());
+  else
+    return 0;
+}
+
 inline IPAddress makeIpv4(const uint8_t *bytes) {
   return IPAddress(IPv4, bytes);
 }
 
-inline IPAddress makeIpv6(const uint8_t *bytes, uint8_t zone = 0) {
-  return IPAddress(IPv6, bytes, zone);
+// A class without zones drops zone: ArduinoCore-API's has no scoped addresses.
+template <typename Ip = IPAddress>
+Ip makeIpv6(const uint8_t *bytes, [[maybe_unused]] uint8_t zone = 0) {
+  if constexpr (std::is_constructible_v<Ip, decltype(IPv6), const uint8_t *, uint8_t>)
+    return Ip(IPv6, bytes, zone);
+  else
+    return Ip(IPv6, bytes);
 }
 
 // IPAddress <-> lwIP's ip_addr_t (include/asynctcp/lwip_types.h's on Linux, lwIP's own

@@ -10,6 +10,7 @@
 #include "backends/cares/server_list.h"
 #include "backends/posix/poll_loop.h"
 #include "backends/posix/sockaddr.h"
+#include "core/ip_bytes.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
@@ -71,7 +72,7 @@ bool pickAddress(const ares_addrinfo *result, IPAddress *out) {
   if (!v6)
     return false;
   auto *a = reinterpret_cast<const sockaddr_in6 *>(v6->ai_addr);
-  *out = IPAddress(IPv6, a->sin6_addr.s6_addr, uint8_t(a->sin6_scope_id));
+  *out = makeIpv6(a->sin6_addr.s6_addr, uint8_t(a->sin6_scope_id));
   return true;
 }
 

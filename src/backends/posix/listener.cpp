@@ -8,6 +8,7 @@
 #include "backends/posix/fault_injection.h"
 #include "backends/posix/poll_loop.h"
 #include "backends/posix/sockaddr.h"
+#include "core/ip_bytes.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
@@ -81,7 +82,7 @@ ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerI
   getsockname(fd, l->bound.ptr(), &l->bound.len);
   IPAddress boundIp;
   fromSockAddr(l->bound, &boundIp, &l->port);
-  l->wildcard = anyAddress || boundIp.isAny();
+  l->wildcard = anyAddress || isAnyAddress(boundIp);
   if (!pollAdd(l, EPOLLIN)) {
     err = errno;
     ::close(fd);

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/ip_bytes.h"
+
 namespace asynctcp::backend {
 
 SockAddr toSockAddr(const IPAddress &ip, uint16_t port) {
@@ -10,14 +12,14 @@ SockAddr toSockAddr(const IPAddress &ip, uint16_t port) {
     auto *a = reinterpret_cast<sockaddr_in6 *>(&sa.ss);
     a->sin6_family = AF_INET6;
     a->sin6_port = htons(port);
-    std::memcpy(&a->sin6_addr, ip.raw6(), 16);
-    a->sin6_scope_id = ip.zone();
+    ipv6Bytes(ip, a->sin6_addr.s6_addr);
+    a->sin6_scope_id = ipZone(ip);
     sa.len = sizeof(*a);
   } else {
     auto *a = reinterpret_cast<sockaddr_in *>(&sa.ss);
     a->sin_family = AF_INET;
     a->sin_port = htons(port);
-    std::memcpy(&a->sin_addr, ip.raw4(), 4);
+    ipv4Bytes(ip, reinterpret_cast<uint8_t *>(&a->sin_addr));
     sa.len = sizeof(*a);
   }
   return sa;
@@ -35,7 +37,7 @@ void fromSockAddr(const SockAddr &sa, IPAddress *ip, uint16_t *port) {
     if (std::memcmp(b, mapped, 12) == 0)
       *ip = IPAddress(IPv4, b + 12);
     else
-      *ip = IPAddress(IPv6, b, uint8_t(a->sin6_scope_id));
+      *ip = makeIpv6(b, uint8_t(a->sin6_scope_id));
     *port = ntohs(a->sin6_port);
   } else {
     auto *a = reinterpret_cast<const sockaddr_in *>(&sa.ss);
