@@ -59,3 +59,31 @@ TEST(Esp32Difference, CloseThenDeleteInsideACallbackRunsNoOnDisconnect) {
   ASSERT_TRUE(waitFor([&] { return deletes.load() == 1; }));
   EXPECT_TRUE(staysFalse([&] { return disconnects.load() > 0; }, 200ms));
 }
+
+// Matched: add() without send() still goes out (lwIP's next tcp_output sends it on ESP32;
+// here when the callback returns). ESPAsyncWebServer's empty-body responses rely on it.
+TEST(Esp32Behaviour, AddWithoutSendFromACallbackIsSent) {
+  RawListener listener;
+  AsyncClient c;
+  c.onData([](void *, AsyncClient *cl, void *, size_t) { cl->add("reply", 5); });
+  ASSERT_TRUE(c.connect(listener.ip(), listener.port()));
+  RawSocket peer = listener.accept();
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(peer.sendAll("request"));
+  std::string got;
+  EXPECT_TRUE(peer.recvExactly(5, got, 3000ms)) << "the added bytes never arrived";
+  EXPECT_EQ(got, "reply");
+}
+
+TEST(Esp32Behaviour, AddWithoutSendFromAnotherThreadIsSent) {
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  log.attach(c);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  EXPECT_EQ(c.add("from main", 9), 9u);
+  std::string got;
+  EXPECT_TRUE(peer.recvExactly(9, got, 3000ms)) << "the added bytes never arrived";
+  EXPECT_EQ(got, "from main");
+}

@@ -322,6 +322,8 @@ void ClientImpl::detachOwner() {
   owner = nullptr;
   Service &svc = Service::get();
   svc.cancelEnd(this);
+  if (pushPending)
+    send();  // before the graceful close below, as the user left it
   if (dns()) {
     backend::cancel(extra->dns);
     extra->dns = nullptr;
@@ -336,7 +338,16 @@ void ClientImpl::detachOwner() {
   svc.retire(this);
 }
 
+// ESP32 code may add() and never send(): lwIP still sends the data at its next
+// tcp_output (after the callback that received data, or on its timer), so such code
+// works there. The same here: what is left unpushed goes out when the callback returns.
+void ClientImpl::schedulePush() {
+  pushPending = true;
+  Service::get().schedulePush(this);
+}
+
 bool ClientImpl::send() {
+  pushPending = false;
   if (state != ESTABLISHED || !conn)
     return false;
   if (backend::send(conn) != ERR_OK)

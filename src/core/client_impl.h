@@ -52,7 +52,8 @@ struct ClientImpl {
         finHeld(false),
         endPending(false),
         txPending(false),
-        addrInExtra(false) {}
+        addrInExtra(false),
+        pushPending(false) {}
   ~ClientImpl();
   ClientImpl(const ClientImpl &) = delete;
   ClientImpl &operator=(const ClientImpl &) = delete;
@@ -112,6 +113,7 @@ public:
   bool endPending : 1;  // onError/onDisconnect scheduled
   bool txPending : 1;   // sent data not yet acknowledged: txPendingSince runs
   bool addrInExtra : 1;
+  bool pushPending : 1;  // add() without send(): pushed when the current callback returns
 
 private:
   // The lowest inline slot holding k, or -1: a zero nibble of inlineKinds ^ k
@@ -166,6 +168,8 @@ public:
     size_t n = backend::add(conn, data, size, flags, pushNow);
     if (n && pushNow)
       noteSent();
+    else if (n && !pushPending)
+      schedulePush();
     return n;
   }
   bool send();
@@ -206,6 +210,7 @@ private:
       startAckTimer();
   }
   void startAckTimer();
+  void schedulePush();
   void limitReading() {
     if (rxHeld >= kRxWindow)
       stopReading();

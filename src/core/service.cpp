@@ -84,6 +84,15 @@ void Service::cancelEnd(ClientImpl *c) {
       e = nullptr;
 }
 
+void Service::runPushes() {
+  // Clients stay alive at least until freeRetired(), which runs after this; a deleted
+  // one has pushed already (detachOwner()) and cleared its flag.
+  for (size_t i = 0; i < _pushes.size(); ++i)
+    if (_pushes[i]->pushPending)
+      _pushes[i]->send();
+  _pushes.clear();
+}
+
 void Service::runEnds() {
   _runningEnds = true;
   // Index loop: delivering one end may schedule more.

@@ -64,9 +64,12 @@ public:
   // Called by the dispatch code after every user callback returns. Inline: most
   // callbacks end no connection.
   void afterCallback() {
+    if (!_pushes.empty())
+      runPushes();
     if (!_ends.empty() && !_runningEnds)
       runEnds();
   }
+  void schedulePush(ClientImpl *c) { _pushes.push_back(c); }
 
   int64_t nextTimeoutMs();
   void loopIteration();
@@ -96,6 +99,8 @@ private:
 
   // Service-thread state below.
   std::vector<ClientImpl *> _ends;
+  std::vector<ClientImpl *> _pushes;  // add()ed without send(); skipped once sent
+  void runPushes();
   bool _runningEnds = false;
   std::vector<ClientImpl *> _retiredClients;
   std::vector<ServerImpl *> _retiredServers;
