@@ -20,6 +20,27 @@ install(TARGETS asynctcp EXPORT AsyncTCPTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+# The Arduino layer, when built: AsyncTCP::arduino, AsyncTCP::arduino_main (the runner's
+# main()), AsyncTCP::arduino_esp32 (the ESP32 mode), their headers in directories of their
+# own (they are named Arduino.h, WiFi.h, ... and must not shadow anything of a program
+# that does not ask for them), and asynctcp_add_sketch() with what it runs.
+set(ASYNCTCP_PACKAGE_HAS_ARDUINO OFF)
+if(TARGET asynctcp_arduino)
+  set(ASYNCTCP_PACKAGE_HAS_ARDUINO ON)
+  install(TARGETS asynctcp_arduino asynctcp_arduino_main asynctcp_arduino_esp32
+    EXPORT AsyncTCPTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/compat/arduino/include/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/asynctcp-arduino)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/compat/arduino/esp32/include/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/asynctcp-arduino-esp32)
+  install(FILES ${PROJECT_SOURCE_DIR}/compat/arduino/cmake/AsyncTCPSketch.cmake
+    ${PROJECT_SOURCE_DIR}/compat/arduino/cmake/AsyncTCPEsp32Mode.cmake
+    ${PROJECT_SOURCE_DIR}/compat/arduino/cmake/sketch_prototypes.py
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/AsyncTCP)
+endif()
 install(EXPORT AsyncTCPTargets NAMESPACE AsyncTCP::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/AsyncTCP)
 
@@ -57,3 +78,11 @@ endif()
 file(RELATIVE_PATH ASYNCTCP_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/asynctcp.pc.in ${PROJECT_BINARY_DIR}/asynctcp.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/asynctcp.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# The layer for programs built without CMake: `pkg-config --cflags --libs asynctcp-arduino`
+# (a sketch: g++ -std=c++17 -x c++ -include Arduino.h sketch.ino, plus these flags).
+if(ASYNCTCP_PACKAGE_HAS_ARDUINO)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/asynctcp-arduino.pc.in
+    ${PROJECT_BINARY_DIR}/asynctcp-arduino.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/asynctcp-arduino.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

@@ -3,6 +3,7 @@
 #   run.sh install BUILD_DIR PREFIX
 #   run.sh find_package PREFIX WORK_DIR CXX GENERATOR CXXFLAGS
 #   run.sh pkg_config PREFIX LIBDIR WORK_DIR CXX CXXFLAGS
+#   run.sh sketch PREFIX LIBDIR WORK_DIR CXX GENERATOR CXXFLAGS
 # Each builds a program against the installed library only (nothing from the
 # source or build tree) and runs it.
 set -euo pipefail
@@ -46,6 +47,32 @@ case "$mode" in
     # pkg-config gives no run path: a shared library in a private prefix is found
     # the way its users find it, through the loader's path.
     LD_LIBRARY_PATH="$prefix/$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/consumer_pkg_config"
+    ;;
+  sketch)
+    # The installed Arduino layer: asynctcp_add_sketch() from find_package(AsyncTCP), and
+    # the same sketch through pkg-config's asynctcp-arduino.
+    prefix=$1 libdir=$2 work=$3 cxx=$4 generator=$5 cxxflags=$6
+    rm -rf "$work"
+    cmake -S "$here/sketch" -B "$work" -G "$generator" -DCMAKE_CXX_COMPILER="$cxx" \
+      -DCMAKE_CXX_FLAGS="$cxxflags" -DCMAKE_PREFIX_PATH="$prefix" >"$work.log" 2>&1 &&
+      cmake --build "$work" >>"$work.log" 2>&1 || { cat "$work.log"; exit 1; }
+    expect_echo() {
+      local out
+      out=$("$@")
+      echo "$out"
+      grep -q "echoed through the installed package" <<<"$out"
+    }
+    expect_echo "$work/self_echo"
+    esp32_out=$(expect_echo "$work/self_echo_esp32")
+    echo "$esp32_out"
+    grep -q "esp32 mode" <<<"$esp32_out" ||
+      { echo "the ESP32-mode sketch did not run in the ESP32 mode" >&2; exit 1; }
+    export PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+    # shellcheck disable=SC2046,SC2086  # the flags are word lists
+    "$cxx" -std=c++17 $cxxflags -x c++ -include Arduino.h "$here/sketch/SelfEcho/SelfEcho.ino" \
+      -x none -o "$work/self_echo_pkg_config" $(pkg-config --cflags --libs asynctcp-arduino)
+    LD_LIBRARY_PATH="$prefix/$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+      expect_echo "$work/self_echo_pkg_config"
     ;;
   *)
     echo "run.sh: unknown mode '$mode'" >&2

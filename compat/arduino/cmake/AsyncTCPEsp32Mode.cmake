@@ -5,14 +5,12 @@
 # AsyncTCP::arduino_esp32): ESP32 and ARDUINO_ARCH_ESP32 are defined, and plain char is
 # unsigned, as on the ESP32's compilers. ESP_PLATFORM is not defined: it means ESP-IDF is
 # there (lwIP's headers, esp_* APIs), and AsyncTCP.h then takes lwIP's own types.
-set(ASYNCTCP_ESP32_INCLUDE_DIR ${CMAKE_CURRENT_LIST_DIR}/../esp32/include)
-
 function(asynctcp_esp32_mode target)
   target_compile_definitions(${target} PRIVATE
     ESP32=1 ARDUINO_ARCH_ESP32=1 ARDUINO_RUNNING_CORE=1 ARDUINO_EVENT_RUNNING_CORE=1
     ASYNCTCP_ARDUINO_ESP32_MODE=1)
   target_compile_options(${target} PRIVATE -funsigned-char)
-  # First on the path: its Arduino.h wraps the layer's.
-  target_include_directories(${target} BEFORE PRIVATE ${ASYNCTCP_ESP32_INCLUDE_DIR})
+  # Its include directory (first on the path: its Arduino.h wraps the layer's) comes
+  # with the target, in a build tree and in an installed package alike.
   target_link_libraries(${target} PRIVATE AsyncTCP::arduino_esp32)
 endfunction()

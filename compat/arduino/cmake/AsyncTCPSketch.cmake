@@ -50,5 +50,5 @@ function(asynctcp_add_sketch name ino)
     asynctcp_esp32_mode(${name})
   endif()
   target_link_libraries(${name} PRIVATE ${SKETCH_LIBRARIES} AsyncTCP::arduino
-                                        asynctcp_arduino_runner)
+                                        AsyncTCP::arduino_main)
 endfunction()
