@@ -4,6 +4,7 @@
 #   run.sh find_package PREFIX WORK_DIR CXX GENERATOR CXXFLAGS
 #   run.sh pkg_config PREFIX LIBDIR WORK_DIR CXX CXXFLAGS
 #   run.sh sketch PREFIX LIBDIR WORK_DIR CXX GENERATOR CXXFLAGS
+#   run.sh espasyncwebserver PREFIX WORK_DIR CXX GENERATOR ESPASYNCWEBSERVER_DIR
 # Each builds a program against the installed library only (nothing from the
 # source or build tree) and runs it.
 set -euo pipefail
@@ -73,6 +74,29 @@ case "$mode" in
       -x none -o "$work/self_echo_pkg_config" $(pkg-config --cflags --libs asynctcp-arduino)
     LD_LIBRARY_PATH="$prefix/$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
       expect_echo "$work/self_echo_pkg_config"
+    ;;
+  espasyncwebserver)
+    # README's "Run ESPAsyncWebServer on Linux": examples/espasyncwebserver built against
+    # the installed package, one of ESPAsyncWebServer's examples run (port 80: in a
+    # network namespace of its own) and asked with curl.
+    prefix=$1 work=$2 cxx=$3 generator=$4 web=$5
+    if [ ! -f "$web/src/ESPAsyncWebServer.h" ]; then
+      echo "SKIPPED: no ESPAsyncWebServer checkout at $web (folder absent)"
+      exit 0
+    fi
+    rm -rf "$work"
+    cmake -S "$here/../../examples/espasyncwebserver" -B "$work" -G "$generator" \
+      -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$prefix" -DESPASYNCWEBSERVER_DIR="$web" \
+      -DSKETCH="$web/examples/arduino/Params/Params.ino" >"$work.log" 2>&1 &&
+      cmake --build "$work" >>"$work.log" 2>&1 || { tail -n 40 "$work.log"; exit 1; }
+    unshare -n sh -c '
+      ip link set lo up
+      "$1" >/dev/null 2>&1 &
+      for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1/ && break; sleep 0.05; done
+      out=$(curl -sS --max-time 10 -d who=Linux http://127.0.0.1/)
+      kill %1
+      echo "POST / answered: $out"
+      [ "$out" = "Hello Linux!" ]' sh "$work/web_sketch"
     ;;
   *)
     echo "run.sh: unknown mode '$mode'" >&2
