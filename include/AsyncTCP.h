@@ -26,6 +26,16 @@ using namespace arduino;
 #include "asynctcp/IPAddress.h"
 #endif
 #include "asynctcp/lwip_types.h"
+
+// Cores with a separate IPv6Address class (arduino-esp32 2.x and cores modelled on it):
+// the ESP32Async overloads that take one, inline so that the library's own build does
+// not depend on the core.
+#if defined(ARDUINO) && defined(__has_include)
+#if __has_include(<IPv6Address.h>)
+#include <IPv6Address.h>
+#define ASYNCTCP_HAS_IPV6ADDRESS 1
+#endif
+#endif
 #include "asynctcp/version.h"
 #if !defined(ESP_PLATFORM)
 #include "asynctcp/posix_manager.h"
@@ -114,10 +124,17 @@ public:
   bool operator!=(const AsyncClient &other) const { return !(*this == other); }
 
   bool connect(const IPAddress &ip, uint16_t port);
-  bool connect(ip_addr_t addr, uint16_t port);    // lwIP's address type, v4 or v6
+  bool connect(ip_addr_t addr, uint16_t port);  // lwIP's address type, v4 or v6
+#if defined(ASYNCTCP_HAS_IPV6ADDRESS)
+  bool connect(const IPv6Address &ip, uint16_t port) {
+    return connect(toIpAddr(ip), port);
+  }
+#endif
   bool connect(const char *host, uint16_t port);  // resolves asynchronously
   void close(bool now = false);                   // graceful: queued data is still sent
-  void stop() { close(false); }
+  void stop() {
+    close(false);
+  }
   int8_t abort();  // reset the connection; returns ERR_ABRT
   bool free();     // true when the client may be deleted (like freeable())
 
@@ -126,7 +143,9 @@ public:
   size_t add(const char *data, size_t size, uint8_t apiflags = ASYNC_WRITE_FLAG_COPY);
   bool send();
   size_t write(const char *data, size_t size, uint8_t apiflags = ASYNC_WRITE_FLAG_COPY);
-  size_t write(const char *data) { return data == nullptr ? 0 : write(data, std::strlen(data)); }
+  size_t write(const char *data) {
+    return data == nullptr ? 0 : write(data, std::strlen(data));
+  }
 
   uint8_t state() const;
   bool connecting() const;
@@ -190,6 +209,18 @@ public:
   AsyncClient *prev = nullptr;
   AsyncClient *next = nullptr;
 
+#if defined(ASYNCTCP_HAS_IPV6ADDRESS)
+  // The 16 bytes of an IPv6Address (its operator[]) as lwIP's ip_addr_t.
+  static ip_addr_t toIpAddr(const IPv6Address &ip) {
+    ip_addr_t a{};
+    IP_SET_TYPE_VAL(a, IPADDR_TYPE_V6);
+    uint8_t *b = reinterpret_cast<uint8_t *>(ip_2_ip6(&a)->addr);
+    for (int i = 0; i < 16; ++i)
+      b[i] = ip[i];
+    return a;
+  }
+#endif
+
 private:
   friend struct asynctcp::ClientImpl;
   friend struct asynctcp::ServerImpl;
@@ -200,6 +231,10 @@ class AsyncServer {
 public:
   AsyncServer(IPAddress addr, uint16_t port);
   AsyncServer(ip_addr_t addr, uint16_t port);
+#if defined(ASYNCTCP_HAS_IPV6ADDRESS)
+  AsyncServer(const IPv6Address &addr, uint16_t port)
+      : AsyncServer(AsyncClient::toIpAddr(addr), port) {}
+#endif
   AsyncServer(uint16_t port);  // all addresses, IPv4 and IPv6
   ~AsyncServer();
 
