@@ -55,7 +55,10 @@ TEST(Esp32Difference, CloseThenDeleteInsideACallbackRunsNoOnDisconnect) {
   RawSocket peer = listener.accept();
   ASSERT_TRUE(peer.valid());
   ASSERT_TRUE(peer.sendAll("bye"));
-  EXPECT_EQ(peer.readUntilEnd(3000ms), PeerEnd::Eof);
+  // Closed: with a FIN on Linux; lwIP (as on ESP32) resets a connection closed while
+  // received data is not yet acknowledged, as "bye" is inside onData.
+  const PeerEnd end = peer.readUntilEnd(3000ms);
+  EXPECT_TRUE(end == PeerEnd::Eof || end == PeerEnd::Reset) << toString(end);
   ASSERT_TRUE(waitFor([&] { return deletes.load() == 1; }));
   EXPECT_TRUE(staysFalse([&] { return disconnects.load() > 0; }, 200ms));
 }
