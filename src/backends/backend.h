@@ -67,6 +67,11 @@ bool refreshAcks(Conn *c);  // learn acks now (silently); true if the peer acked
 // Queues up to space() bytes; with pushNow, sends at once (the write() path, which
 // may then skip the copy of what the kernel takes immediately).
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow);
+// A flag of add() beside the ASYNC_WRITE_FLAG_* ones: the user wrote from a thread other
+// than the service thread (loop(), on ESP32). Its acks are not to be hurried: on ESP32
+// they come a network round trip after write() returned, and code there updates its own
+// count of bytes in flight after write() returns (ESP32Async's AsyncSend example).
+constexpr uint8_t kWriteFromOtherThread = 0x80;
 err_t send(Conn *c);
 
 // Receive side. consumed(): the user is done with len received bytes (lwIP opens

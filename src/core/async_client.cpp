@@ -73,7 +73,8 @@ size_t AsyncClient::space() const {
 size_t AsyncClient::add(const char *data, size_t size, uint8_t apiflags) {
   if (asynctcp::os::onServiceThread())
     return _impl->add(data, size, apiflags, false);
-  return Service::get([&] { return _impl->add(data, size, apiflags, false); });
+  const uint8_t flags = apiflags | asynctcp::backend::kWriteFromOtherThread;
+  return Service::get([&] { return _impl->add(data, size, flags, false); });
 }
 
 bool AsyncClient::send() {
@@ -83,7 +84,8 @@ bool AsyncClient::send() {
 size_t AsyncClient::write(const char *data, size_t size, uint8_t apiflags) {
   if (asynctcp::os::onServiceThread())
     return _impl->add(data, size, apiflags, true);
-  return Service::get([&] { return _impl->add(data, size, apiflags, true); });
+  const uint8_t flags = apiflags | asynctcp::backend::kWriteFromOtherThread;
+  return Service::get([&] { return _impl->add(data, size, flags, true); });
 }
 
 uint8_t AsyncClient::state() const {

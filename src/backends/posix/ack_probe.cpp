@@ -1,20 +1,34 @@
 // Learning what the peer acknowledged, for onAck and space(). Linux raises no
-// event when an ack arrives for a send queue that was not full, so we ask
-// (SIOCOUTQ) and must bound both the delay this adds to onAck and the CPU:
-// - under pressure (half the send budget or more in flight) the writer is
-//   waiting on acks: look at the end of this pass, then every 25 us for 2 ms
-//   (a loopback or LAN ack arrives within that), then backing off to 32 ms
-//   while nothing moves;
-// - otherwise acks only feed onAck: look at most every 5 ms per connection, so
-//   a stream of small messages costs one ioctl and one onAck per 5 ms, not one
-//   per message (measured: an ioctl per request was ~10% of an HTTP server's CPU);
-// - and every 50 ms when the user's last onAck wrote nothing (a request/response
-//   server that writes from onData): there the ack is news, not a go-ahead, and
-//   at 5 ms a server with a request per connection every few ms still paid an
-//   ioctl per request (one syscall in three, ~15% of its CPU). A write from
-//   onAck brings the 5 ms cadence back at once.
-#include <algorithm>
+// readiness event when an ack arrives for a send queue that was not full. Two ways
+// to learn it, bounding both the delay this adds to onAck and the CPU:
+// - a notice (the bottom of this file): when the user waits on acks (its last
+//   onAck wrote, or the connection is new: ESPAsyncWebServer closes from the
+//   first), one write at a time asks the kernel to report the ACK of its last
+//   byte, and onAck comes as that ACK arrives (microseconds on loopback where a
+//   5 ms look made it ~5 ms; a burst of writes is covered by the notice for its
+//   first and a few quick looks). One recvmsg per notice, no polling;
+// - a look (SIOCOUTQ), on a schedule:
+//   - under pressure (half the send budget or more in flight) the writer is
+//     waiting on acks: look at the end of this pass, then every 25 us for 2 ms
+//     (a loopback or LAN ack arrives within that), then backing off to 32 ms
+//     while nothing moves;
+//   - otherwise at most every 5 ms per connection: the fallback for a notice that
+//     does not come (the kernel drops one that finds the receive buffer full), and
+//     a stream of small messages costs one ioctl per 5 ms, not one per message
+//     (measured: an ioctl per request was ~10% of an HTTP server's CPU);
+//   - and every 50 ms, with no notice, when the user's last onAck wrote nothing (a
+//     request/response server that writes from onData): there the ack is news,
+//     not a go-ahead, and a notice (or a look at 5 ms) per request costs one
+//     syscall in three (~15% of its CPU). A write from onAck brings notices back.
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/net_tstamp.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
+
+#include "backends/posix/fault_injection.h"
 #include "backends/posix/poll_loop.h"
 #include "os/os.h"
 
@@ -26,6 +40,10 @@ constexpr uint32_t kFastSteadyUs = 2000;  // probe at kFastMinUs this long befor
 constexpr uint32_t kFastMaxUs = 32000;
 constexpr uint32_t kRelaxedUs = 5000;
 constexpr uint32_t kInformationalUs = 50000;
+// Looks at the rest of a burst after the notice for its first write: six, 25 us apart
+// and doubling, 1.6 ms in all (the peer acks the rest about one wake-up later), then
+// the cadence.
+constexpr uint8_t kTailLooks = 6;
 
 // Where a watched connection waits. The two fixed cadences are FIFO queues: every
 // entry is due a constant delay after it joined, so the queue is in deadline order
@@ -120,6 +138,7 @@ void scheduleFixed(Conn *c, uint64_t nowUs) {
   Tx *tx = c->tx;
   // Never before the tail: the queue stays in deadline order even when the time a
   // caller passes lags the pass's own by a few microseconds.
+  tx->tailLooks = 0;
   uint64_t at = nowUs + (c->ackDriven ? kRelaxedUs : kInformationalUs);
   tx->nextProbeUs = q.tail ? std::max(at, dueAt(q.tail)) : at;
   tx->watchQueue = &q;
@@ -156,6 +175,17 @@ void scheduleAckProbe(Conn *c) {
   }
 }
 
+// A notice reports the ack of one marked write per burst (one pending at a time), the
+// first: the writes after it were acked in the same ACK or are about to be.
+void watchBurstTail(Conn *c) {
+  Tx *tx = c->tx;
+  if (underPressure(c) || (c->inAckWatch && !tx->watchQueue))
+    return;  // on the fast schedule already
+  tx->tailLooks = kTailLooks;
+  tx->probeDelayUs = kFastMinUs;
+  scheduleAt(c, loop().nowUs + kFastMinUs);
+}
+
 void unwatchAcks(Conn *c) {
   if (c->inAckWatch)
     removeFromWatch(c);
@@ -182,7 +212,9 @@ void probeAcks(uint64_t nowUs) {
     if (c->dead || !c->owner || c->inAckWatch)
       continue;  // gone, or already rescheduled by a write in onAck
     if (c->unacked == 0) {
-      txRelease(c);  // all acknowledged: nothing to watch
+      if (!pressure)
+        giveUpAckNotice(c);  // a look at the cadence: the notice is overdue
+      txRelease(c);          // all acknowledged: nothing to watch
       continue;
     }
     Tx *tx = c->tx;
@@ -197,6 +229,10 @@ void probeAcks(uint64_t nowUs) {
                            : std::min(std::max(tx->probeDelayUs * 2, kFastMinUs), kFastMaxUs);
       tx->probeDelayUs = delay;
       scheduleAt(c, nowUs + delay);
+    } else if (tx->tailLooks > 1) {
+      --tx->tailLooks;
+      tx->probeDelayUs *= 2;
+      scheduleAt(c, nowUs + tx->probeDelayUs);
     } else {
       scheduleFixed(c, nowUs);
     }
@@ -214,6 +250,76 @@ int64_t ackProbeTimeoutUs(uint64_t nowUs) {
   if (L.ackInformational.head)
     lower(t, dueAt(L.ackInformational.head), nowUs);
   return t;
+}
+
+// ---- the kernel's ack notices ----
+// SOF_TIMESTAMPING_TX_ACK, asked for by one sendmsg (a cmsg, kernel >= 4.13), makes
+// the kernel queue a notice on the socket's error queue when the peer's ACK covers
+// the last byte of that write; epoll reports it as EPOLLERR. No socket option is set
+// (no syscall per connection): without SOF_TIMESTAMPING_OPT_TSONLY the notice
+// carries a clone of the acked segment, which net.core.tstamp_allow_data=0 forbids
+// to unprivileged sockets, so then the probe's cadence is all there is.
+
+bool ackNoticesInit() {
+  char v = '1';
+  int fd = ::open("/proc/sys/net/core/tstamp_allow_data", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    if (::read(fd, &v, 1) != 1)
+      v = '1';
+    ::close(fd);
+  }
+  return v != '0';
+}
+
+ssize_t sendNoticed(Conn *c, msghdr *m, int flags) {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint32_t))] = {};
+  m->msg_control = control;
+  m->msg_controllen = sizeof(control);
+  cmsghdr *cm = CMSG_FIRSTHDR(m);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SO_TIMESTAMPING;
+  cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+  uint32_t record = SOF_TIMESTAMPING_TX_ACK;
+  std::memcpy(CMSG_DATA(cm), &record, sizeof(record));
+  ssize_t w = sys::sendmsg(c->fd, m, flags);
+  bool asked = true;
+  if (w < 0 && errno == EINVAL) {  // a kernel that does not take the cmsg on TCP
+    loop().ackNotices = false;
+    asked = false;
+    m->msg_control = nullptr;
+    m->msg_controllen = 0;
+    w = sys::sendmsg(c->fd, m, flags);
+  }
+  m->msg_control = nullptr;
+  m->msg_controllen = 0;
+  if (w > 0 && asked) {
+    c->ackMarked = true;
+    c->wroteAfterMark = false;
+  }
+  return w;
+}
+
+bool takeAckNotice(Conn *c) {
+  // Nothing but these notices reaches a TCP socket's error queue unless asked for
+  // (IP_RECVERR, MSG_ZEROCOPY), so what is there is one: its contents (the timestamp,
+  // the clone's bytes) are not needed. One is taken per EPOLLERR; the kernel raises
+  // another while more are queued.
+  msghdr m{};
+  if (direct::recvmsg(c->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+    return false;
+  c->ackMarked = false;
+  return true;
+}
+
+// The probe found everything acked and no notice came for the marked write, which
+// the kernel drops when the receive buffer is full. A connection kept waiting for it
+// would never ask for another; one that stops waiting may still get it late, and
+// then cannot tell it from a newer write's: from now on each notice is checked.
+void giveUpAckNotice(Conn *c) {
+  if (!c->ackMarked)
+    return;
+  c->ackMarked = false;
+  c->noticeUnsure = true;
 }
 
 }  // namespace asynctcp::backend

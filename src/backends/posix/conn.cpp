@@ -57,6 +57,7 @@ void txRecycle(Tx *tx) {
   tx->queueHead = tx->queued = 0;
   tx->nextProbeUs = tx->waitingSinceUs = tx->lingerUntil = 0;
   tx->probeDelayUs = 0;
+  tx->tailLooks = 0;
   pool.push_back(tx);
 }
 
@@ -125,7 +126,14 @@ int flush(Conn *c) {
     msghdr m{};
     m.msg_iov = iov;
     m.msg_iovlen = size_t(n);
-    ssize_t w = sys::sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+    int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0);
+    ssize_t w;
+    if (ackNoticeWanted(c)) {
+      w = sendNoticed(c, &m, flags);
+    } else {
+      c->wroteAfterMark = true;
+      w = sys::sendmsg(c->fd, &m, flags);
+    }
     if (w < 0) {
       if (errno == EINTR)
         continue;
@@ -212,9 +220,10 @@ void progressClose(Conn *c) {
     // close() is safe only when nothing can turn it into a RST that drops our
     // last bytes: nothing unread, and nothing unacknowledged (data the peer sends
     // later to a closed socket is answered with a RST, which discards unsent data).
-    int unread = 0, unacked = 0;
+    // Bytes already known to be acknowledged (an onAck that closes) need no second look.
+    int unread = 0, outq = 0;
     if (c->peerFin || (ioctl(c->fd, FIONREAD, &unread) == 0 && unread == 0 &&
-                       ioctl(c->fd, SIOCOUTQ, &unacked) == 0 && unacked == 0)) {
+                       (c->unacked == 0 || (ioctl(c->fd, SIOCOUTQ, &outq) == 0 && outq == 0)))) {
       destroy(c, false);
       return;
     }
@@ -306,7 +315,24 @@ bool reportError(Conn *c) {
 }
 }  // namespace
 
+namespace {
+// An event bit epoll never reports, standing for "an ack notice was taken".
+constexpr uint32_t kAckNoticed = EPOLLMSG;
+
+// EPOLLERR also means "the error queue is not empty": a pending ack notice. A socket
+// error on an established TCP connection comes with EPOLLHUP (the kernel ends the
+// connection as it sets one), so an EPOLLERR without it, on a connection that asked
+// for a notice, whose error queue held one, was that notice.
+[[gnu::noinline]] uint32_t takeNoticeFrom(Conn *c, uint32_t ev) {
+  if ((c->ackMarked || c->noticeUnsure) && !(ev & EPOLLHUP) && takeAckNotice(c))
+    ev = (ev & ~uint32_t(EPOLLERR)) | kAckNoticed;
+  return ev;
+}
+}  // namespace
+
 void connHandleEvents(Conn *c, uint32_t ev) {
+  if (__builtin_expect(ev & EPOLLERR, 0))
+    ev = takeNoticeFrom(c, ev);
   if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
     c->readable = true;
   if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -330,7 +356,9 @@ void connHandleEvents(Conn *c, uint32_t ev) {
   } else if ((ev & EPOLLERR) && !c->reading && reportError(c)) {
     return;
   }
-  if (c->inAckWatch && ackProbeDue(c))
+  if (ev & kAckNoticed)
+    connAckNoticed(c);
+  else if (c->inAckWatch && ackProbeDue(c))
     connProbeAcks(c);  // acks often ride on the peer's data
   if (c->dead || !c->owner)
     return;
@@ -369,10 +397,8 @@ size_t learnAcks(Conn *c) {
 }
 }  // namespace
 
-void connProbeAcks(Conn *c) {
-  size_t delta = learnAcks(c);
-  if (!delta)
-    return;
+namespace {
+void reportAcks(Conn *c, size_t delta) {
   // Whether onAck writes tells the probe how much its delay costs (see ack_probe.cpp).
   Loop &L = loop();
   c->ackDriven = false;
@@ -380,10 +406,40 @@ void connProbeAcks(Conn *c) {
   events::acked(c->owner, delta);
   L.inOnAck = nullptr;
 }
+}  // namespace
+
+void connProbeAcks(Conn *c) {
+  if (size_t delta = learnAcks(c))
+    reportAcks(c, delta);
+}
+
+void connAckNoticed(Conn *c) {
+  if (!c->promptAcks)
+    return;  // onAck was removed since the mark: acks are learned when asked for
+  // The marked write's last byte is acknowledged (cumulatively, so is all before
+  // it): if it was the latest write, everything the kernel was given is.
+  size_t delta = c->unacked;
+  if (c->wroteAfterMark || c->noticeUnsure)
+    delta = learnAcks(c);
+  else
+    c->unacked = 0;
+  if (delta)
+    reportAcks(c, delta);
+  if (c->dead || !c->owner)
+    return;
+  if (c->unacked && c->tx && !c->ackMarked)
+    watchBurstTail(c);  // no newer mark covers what is still in flight
+  if (c->unacked || c->queued())
+    return;        // more to learn: the probe's schedule holds it
+  unwatchAcks(c);  // nothing left in flight: the fallback probe is not needed
+  txRelease(c);
+}
 
 namespace {
-void noteWrite(Conn *c) {
-  if (loop().inOnAck == c)
+void noteWrite(Conn *c, uint8_t flags) {
+  if (flags & kWriteFromOtherThread)
+    c->ackDriven = false;  // no ack notice: the ack comes at the probe's pace
+  else if (loop().inOnAck == c)
     c->ackDriven = true;
 }
 }  // namespace
@@ -504,6 +560,20 @@ bool refreshAcks(Conn *c) {
 }
 
 namespace {
+// A write straight from the caller's memory. The one that asks for an ack notice
+// goes through sendmsg (for its cmsg); the usual one stays a plain send.
+inline ssize_t sendNow(Conn *c, const char *data, size_t n, int flags) {
+  if (__builtin_expect(ackNoticeWanted(c), false)) {
+    iovec iov{const_cast<char *>(data), n};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    return sendNoticed(c, &m, flags);
+  }
+  c->wroteAfterMark = true;  // whether it succeeds or not: a notice then checks with SIOCOUTQ
+  return sys::send(c->fd, data, n, flags);
+}
+
 // What the kernel did not take, or add() without send(): kept out of line, so the
 // usual write (all of it sent at once) pays for no more than it uses.
 [[gnu::noinline]] void addQueued(Conn *c, const char *data, size_t n, uint8_t flags, bool pushNow) {
@@ -516,7 +586,7 @@ namespace {
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
   if (c->dead || c->connecting || c->failErrno)
     return 0;
-  noteWrite(c);
+  noteWrite(c, flags);
   size_t n = std::min(size, roomFor(c, size));
   if (!n)
     return 0;
@@ -524,7 +594,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
   size_t sent = 0;
   if (pushNow && c->queued() == 0) {
     // Straight from the caller's memory: only what the kernel refuses is queued.
-    ssize_t w = sys::send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+    ssize_t w = sendNow(c, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
     if (w > 0) {
       sent = size_t(w);
       c->unacked += uint32_t(sent);
@@ -547,7 +617,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
 err_t send(Conn *c) {
   if (c->dead || c->connecting)
     return ERR_CONN;
-  noteWrite(c);
+  noteWrite(c, 0);
   if (c->failErrno)
     return errnoToErr(c->failErrno);
   if (!c->queued() || !c->writable)

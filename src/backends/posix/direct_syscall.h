@@ -19,8 +19,8 @@
 #define ASYNCTCP_LIBC_SOCKET_CALLS 1
 #endif
 #endif
-#if !defined(ASYNCTCP_LIBC_SOCKET_CALLS) && \
-    !(defined(SYS_recvfrom) && defined(SYS_sendto) && defined(SYS_sendmsg))
+#if !defined(ASYNCTCP_LIBC_SOCKET_CALLS) && !(defined(SYS_recvfrom) && defined(SYS_sendto) && \
+                                              defined(SYS_sendmsg) && defined(SYS_recvmsg))
 #define ASYNCTCP_LIBC_SOCKET_CALLS 1  // an ABI that routes these through socketcall
 #endif
 
@@ -36,6 +36,9 @@ inline ssize_t send(int fd, const void *buf, size_t len, int flags) {
 inline ssize_t sendmsg(int fd, const msghdr *m, int flags) {
   return ::sendmsg(fd, m, flags);
 }
+inline ssize_t recvmsg(int fd, msghdr *m, int flags) {
+  return ::recvmsg(fd, m, flags);
+}
 #else
 inline ssize_t recv(int fd, void *buf, size_t len, int flags) {
   return ::syscall(SYS_recvfrom, fd, buf, len, flags, nullptr, nullptr);
@@ -45,6 +48,9 @@ inline ssize_t send(int fd, const void *buf, size_t len, int flags) {
 }
 inline ssize_t sendmsg(int fd, const msghdr *m, int flags) {
   return ::syscall(SYS_sendmsg, fd, m, flags);
+}
+inline ssize_t recvmsg(int fd, msghdr *m, int flags) {
+  return ::syscall(SYS_recvmsg, fd, m, flags);
 }
 #endif
 

@@ -152,6 +152,7 @@ bool init() {
     return false;
   if (!pollAdd(&L.waker, EPOLLIN))
     return false;
+  L.ackNotices = ackNoticesInit();
   return dnsInit();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +50,7 @@ struct Tx {
   uint64_t waitingSinceUs = 0;  // last ack progress while under send pressure
   uint64_t lingerUntil = 0;     // closed by the core: when flushing gives up
   uint32_t probeDelayUs = 0;    // ack probe back-off while the writer waits on acks
+  uint8_t tailLooks = 0;        // quick looks left for the rest of a burst (ack_probe.cpp)
   // While inAckWatch: in a fixed-cadence queue (watchQueue set, linked by
   // watchPrev/watchNext), else at watchIndex in the pressure heap.
   WatchQueue *watchQueue = nullptr;
@@ -74,7 +76,10 @@ struct Conn : Pollable {
         noDelay(false),
         promptAcks(false),
         ackDriven(true),
-        ackedSilently(false) {}
+        ackedSilently(false),
+        ackMarked(false),
+        wroteAfterMark(false),
+        noticeUnsure(false) {}
 
   ClientImpl *owner = nullptr;
   uint32_t unacked = 0;  // handed to the kernel, not yet known to be acknowledged by the peer
@@ -93,9 +98,12 @@ struct Conn : Pollable {
   bool rdhup : 1;    // epoll said the peer's FIN (or an error) is queued
   bool dead : 1;     // fd closed, waiting to be freed
   bool noDelay : 1;
-  bool promptAcks : 1;     // the core wants acked() events: probe after writes
-  bool ackDriven : 1;      // the user wrote from its last onAck: it waits on acks to send
-  bool ackedSilently : 1;  // acks learned without an event since refreshAcks() last asked
+  bool promptAcks : 1;      // the core wants acked() events: probe after writes
+  bool ackDriven : 1;       // the user wrote from its last onAck: it waits on acks to send
+  bool ackedSilently : 1;   // acks learned without an event since refreshAcks() last asked
+  bool ackMarked : 1;       // a write asked the kernel for an ack notice not yet taken
+  bool wroteAfterMark : 1;  // bytes went out after the marked write
+  bool noticeUnsure : 1;    // a notice was given up for lost: any may be stale, check each
 
   size_t queued() const { return tx ? tx->queued : 0; }
   // inFlight() for the backend's own hot paths (the ack probe asks on every write).
@@ -134,6 +142,7 @@ struct Loop {
   std::vector<Listener *> closedListeners;
   std::vector<Listener *> pausedListeners;
   uint64_t nowUs = 0;       // taken once per pass, after epoll_wait
+  bool ackNotices = false;  // the kernel reports acks of marked writes (ack_probe.cpp)
   Conn *inOnAck = nullptr;  // whose acked() event is running
   // The connection being handed to the core, with the addresses accept4 gave:
   // addresses() then needs no getsockname/getpeername.
@@ -161,8 +170,23 @@ void markReady(Conn *c);
 // ack_probe.cpp. The two asked on every write and every event are inline.
 void scheduleAckProbe(Conn *c);  // watchAcks() when c's place in the schedule changes
 void unwatchAcks(Conn *c);       // the connection is going away
+void watchBurstTail(Conn *c);    // a notice came, bytes written after the marked one did not
 void probeAcks(uint64_t nowUs);
 int64_t ackProbeTimeoutUs(uint64_t nowUs);
+
+// The kernel's ack notices (SO_TIMESTAMPING, SOF_TIMESTAMPING_TX_ACK), ack_probe.cpp.
+bool ackNoticesInit();
+ssize_t sendNoticed(Conn *c, msghdr *m, int flags);  // sendmsg asking for one
+bool takeAckNotice(Conn *c);                         // true if one was taken
+void giveUpAckNotice(Conn *c);                       // the marked bytes are known acked
+
+// Whether the next write should ask for a notice: the user waits on this
+// connection's acks (it writes from onAck; a new connection is presumed to),
+// none is pending (one at a time: each is then known to be the latest mark's),
+// and reading goes on (the kernel drops notices that find the receive buffer full).
+inline bool ackNoticeWanted(const Conn *c) {
+  return c->promptAcks && c->ackDriven && !c->ackMarked && c->reading && loop().ackNotices;
+}
 
 // Half the send budget or more in flight: the writer is waiting on acks.
 inline bool underPressure(const Conn *c) {
@@ -183,6 +207,7 @@ inline bool ackProbeDue(const Conn *c) {
 void connHandleEvents(Conn *c, uint32_t events);
 void connProcessReady(Conn *c);
 void connProbeAcks(Conn *c);
+void connAckNoticed(Conn *c);
 void connLingerExpired(Conn *c, uint64_t nowMs);
 void connDeferFailure(Conn *c, int err);
 
