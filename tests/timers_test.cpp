@@ -267,10 +267,9 @@ TEST(RxTimeout, AcknowledgedSendingKeepsConnectionOpen) {
   EXPECT_GT(msBetween(start, Clock::now()), 1500) << "the transfer must outlast the rx timeout";
   EXPECT_EQ(checksum(got), checksum(sender.payload()));
   EXPECT_EQ(log.disconnects(), 0);
-  // Quiet afterwards: the rx timeout closes it, without an error.
-  const auto doneAt = Clock::now();
+  // Quiet afterwards: the rx timeout closes it, without an error (its clock ran from the
+  // last ack, which the peer's kernel sent before the reader caught up: no lower bound).
   ASSERT_TRUE(log.waitDisconnected(4000ms));
-  EXPECT_GE(msBetween(doneAt, log.disconnectTime()), 500);
   EXPECT_TRUE(log.errors().empty());
 }
 

@@ -116,6 +116,10 @@ void resolved(ClientImpl *client, const IPAddress *ip);  // null: the name did n
 // Loop hooks: the core's own work (commands from other threads, timers).
 int64_t nextTimeoutMs();  // -1: nothing scheduled
 void loopIteration();
+// The service thread holds the core lock except while it waits for events: a backend's
+// loop lets it go just before its wait and takes it back right after.
+void releaseForWait();
+void acquireAfterWait();
 }  // namespace events
 
 }  // namespace asynctcp

@@ -1,5 +1,5 @@
-// AsyncClient's public methods: each runs on the service thread (directly when
-// called there, marshalled otherwise), so the state is only ever touched there.
+// AsyncClient's public methods: each runs under the core lock (core/service.h), on the
+// caller's thread, so a call from another thread never waits for a user callback.
 #include "AsyncTCP.h"
 #include "core/client_impl.h"
 #include "core/ip_bytes.h"
@@ -12,7 +12,10 @@ using asynctcp::Service;
 AsyncClient::AsyncClient(tcp_pcb *) : _impl(new ClientImpl(this)) {}
 
 AsyncClient::~AsyncClient() {
-  Service::call([&] { _impl->detachOwner(); });
+  Service::call([&] {
+    Service::get().waitOutCallbacksOf(_impl);  // its callback may be running right now
+    _impl->detachOwner();
+  });
 }
 
 bool AsyncClient::operator==(const AsyncClient &other) const {
@@ -61,20 +64,17 @@ bool AsyncClient::canSend() const {
 }
 
 size_t AsyncClient::space() const {
-  return Service::get([&]() -> size_t {
+  return Service::query([&]() -> size_t {
     ClientImpl *c = _impl;
     return c->state == ESTABLISHED && c->conn ? asynctcp::backend::space(c->conn) : 0;
   });
 }
 
-// add() and write() test the thread before any lambda exists: a lambda that captures
-// the arguments by reference makes the compiler store them to memory first, on every
-// call, though only the cross-thread path needs them there.
+// Writes from another thread are marked: their acks are not hurried (backend.h).
 size_t AsyncClient::add(const char *data, size_t size, uint8_t apiflags) {
-  if (asynctcp::os::onServiceThread())
-    return _impl->add(data, size, apiflags, false);
-  const uint8_t flags = apiflags | asynctcp::backend::kWriteFromOtherThread;
-  return Service::get([&] { return _impl->add(data, size, flags, false); });
+  if (!asynctcp::os::onServiceThread())
+    apiflags |= asynctcp::backend::kWriteFromOtherThread;
+  return Service::get([&] { return _impl->add(data, size, apiflags, false); });
 }
 
 bool AsyncClient::send() {
@@ -82,14 +82,13 @@ bool AsyncClient::send() {
 }
 
 size_t AsyncClient::write(const char *data, size_t size, uint8_t apiflags) {
-  if (asynctcp::os::onServiceThread())
-    return _impl->add(data, size, apiflags, true);
-  const uint8_t flags = apiflags | asynctcp::backend::kWriteFromOtherThread;
-  return Service::get([&] { return _impl->add(data, size, flags, true); });
+  if (!asynctcp::os::onServiceThread())
+    apiflags |= asynctcp::backend::kWriteFromOtherThread;
+  return Service::get([&] { return _impl->add(data, size, apiflags, true); });
 }
 
 uint8_t AsyncClient::state() const {
-  return Service::get([&] { return _impl->state; });
+  return Service::query([&] { return _impl->state; });
 }
 
 bool AsyncClient::connecting() const {
@@ -112,13 +111,13 @@ bool AsyncClient::freeable() const {
 }
 
 uint16_t AsyncClient::getMss() const {
-  return Service::get([&]() -> uint16_t {
+  return Service::query([&]() -> uint16_t {
     return _impl->conn && _impl->state == ESTABLISHED ? asynctcp::backend::mss(_impl->conn) : 0;
   });
 }
 
 uint32_t AsyncClient::getRxTimeout() const {
-  return Service::get([&] { return _impl->rxTimeoutS(); });
+  return Service::query([&] { return _impl->rxTimeoutS(); });
 }
 
 void AsyncClient::setRxTimeout(uint32_t timeout) {
@@ -129,7 +128,7 @@ void AsyncClient::setRxTimeout(uint32_t timeout) {
 }
 
 uint32_t AsyncClient::getAckTimeout() const {
-  return Service::get([&] { return _impl->ackTimeoutMs; });
+  return Service::query([&] { return _impl->ackTimeoutMs; });
 }
 
 void AsyncClient::setAckTimeout(uint32_t timeout) {
@@ -144,7 +143,7 @@ void AsyncClient::setConnectTimeout(uint32_t ms) {
 }
 
 uint32_t AsyncClient::getConnectTimeout() const {
-  return Service::get([&] { return _impl->connectTimeoutMs(); });
+  return Service::query([&] { return _impl->connectTimeoutMs(); });
 }
 
 void AsyncClient::setPollInterval(uint32_t ms) {
@@ -157,7 +156,7 @@ void AsyncClient::setPollInterval(uint32_t ms) {
 }
 
 uint32_t AsyncClient::getPollInterval() const {
-  return Service::get([&] { return _impl->pollIntervalMs; });
+  return Service::query([&] { return _impl->pollIntervalMs; });
 }
 
 void AsyncClient::setSendBuffer(size_t bytes) {
@@ -171,11 +170,11 @@ void AsyncClient::setSendBuffer(size_t bytes) {
 }
 
 size_t AsyncClient::getSendBuffer() const {
-  return Service::get([&] { return _impl->sendBuffer(); });
+  return Service::query([&] { return _impl->sendBuffer(); });
 }
 
 int AsyncClient::lastErrno() const {
-  return Service::get([&] { return int(_impl->lastErrno); });
+  return Service::query([&] { return int(_impl->lastErrno); });
 }
 
 void AsyncClient::setNoDelay(bool nodelay) const {
@@ -187,7 +186,7 @@ void AsyncClient::setNoDelay(bool nodelay) const {
 }
 
 bool AsyncClient::getNoDelay() const {
-  return Service::get([&] {
+  return Service::query([&] {
     if (_impl->conn && _impl->state == ESTABLISHED)
       return asynctcp::backend::getNoDelay(_impl->conn);
     return _impl->noDelay;
@@ -203,16 +202,16 @@ void AsyncClient::setKeepAlive(uint32_t ms, uint8_t cnt) {
 
 // Addresses: cached when the connection is set up, so they stay readable in onDisconnect.
 IPAddress AsyncClient::remoteIP() const {
-  return Service::get([&] { return _impl->remoteIp(); });
+  return Service::query([&] { return _impl->remoteIp(); });
 }
 IPAddress AsyncClient::localIP() const {
-  return Service::get([&] { return _impl->localIp(); });
+  return Service::query([&] { return _impl->localIp(); });
 }
 uint16_t AsyncClient::remotePort() const {
-  return Service::get([&] { return _impl->remotePort; });
+  return Service::query([&] { return _impl->remotePort; });
 }
 uint16_t AsyncClient::localPort() const {
-  return Service::get([&] { return _impl->localPort; });
+  return Service::query([&] { return _impl->localPort; });
 }
 uint32_t AsyncClient::getRemoteAddress() const {
   return uint32_t(remoteIP());
@@ -273,14 +272,20 @@ ip6_addr_t AsyncClient::getLocalAddress6() const {
   return toIp6(localIP());
 }
 
-#define ASYNCTCP_SETTER(method, type, kind)                                            \
-  void AsyncClient::method(type cb, void *arg) {                                       \
-    Service::call([&] { _impl->setHandler<asynctcp::Ev::kind>(std::move(cb), arg); }); \
+// A handler replaced from another thread while this client's callback runs waits for
+// it to end: the running handler would be freed under it.
+#define ASYNCTCP_SETTER(method, type, kind)                      \
+  void AsyncClient::method(type cb, void *arg) {                 \
+    Service::call([&] {                                          \
+      Service::get().waitOutCallbacksOf(_impl);                  \
+      _impl->setHandler<asynctcp::Ev::kind>(std::move(cb), arg); \
+    });                                                          \
   }
 ASYNCTCP_SETTER(onConnect, AcConnectHandler, Connect)
 ASYNCTCP_SETTER(onDisconnect, AcConnectHandler, Disconnect)
 void AsyncClient::onAck(AcAckHandler cb, void *arg) {
   Service::call([&] {
+    Service::get().waitOutCallbacksOf(_impl);
     _impl->setHandler<asynctcp::Ev::Ack>(std::move(cb), arg);
     if (_impl->conn && _impl->state == ESTABLISHED)
       asynctcp::backend::setAckEvents(_impl->conn, _impl->hasHandler(asynctcp::Ev::Ack));

@@ -20,6 +20,7 @@ AsyncServer::AsyncServer(uint16_t port) : _impl(new ServerImpl(this, IPAddress()
 AsyncServer::~AsyncServer() {
   Service &svc = Service::get();
   svc.call([&] {
+    svc.waitOutCallbacksOf(_impl);  // its onClient may be running right now
     _impl->end();
     _impl->owner = nullptr;
     svc.retire(_impl);  // freed later: onClient may be running right now
@@ -28,6 +29,7 @@ AsyncServer::~AsyncServer() {
 
 void AsyncServer::onClient(AcConnectHandler cb, void *arg) {
   Service::call([&] {
+    Service::get().waitOutCallbacksOf(_impl);  // the running onClient would be freed
     _impl->onClient = std::move(cb);
     _impl->onClientArg = arg;
   });
@@ -46,19 +48,19 @@ void AsyncServer::setNoDelay(bool nodelay) {
 }
 
 bool AsyncServer::getNoDelay() const {
-  return Service::get([&] { return _impl->noDelay; });
+  return Service::query([&] { return _impl->noDelay; });
 }
 
 uint8_t AsyncServer::status() const {
-  return Service::get([&] { return uint8_t(_impl->listener ? LISTEN : CLOSED); });
+  return Service::query([&] { return uint8_t(_impl->listener ? LISTEN : CLOSED); });
 }
 
 uint16_t AsyncServer::port() const {
-  return Service::get([&]() -> uint16_t {
+  return Service::query([&]() -> uint16_t {
     return _impl->listener ? asynctcp::backend::listenerPort(_impl->listener) : 0;
   });
 }
 
 int AsyncServer::lastErrno() const {
-  return Service::get([&] { return _impl->lastErrno; });
+  return Service::query([&] { return _impl->lastErrno; });
 }

@@ -12,6 +12,7 @@
 
 #include "AsyncTCP.h"
 #include "backends/backend.h"
+#include "core/service.h"
 
 namespace asynctcp {
 
@@ -281,12 +282,19 @@ void ClientImpl::setHandler(std::function<Sig> cb, void *arg) {
   table->args[size_t(K)] = arg;
 }
 
+// The handler runs without the core lock (Service::CallbackScope): what it needs is read
+// before. Another thread replacing this client's handlers or deleting it waits for the
+// callback to end (Service::waitOutCallbacksOf), so the handler stays valid.
 template <Ev K, class... A>
 bool ClientImpl::callHandler(A... a) {
   using Fn = std::remove_reference_t<decltype(entry<K>(std::declval<HandlerTable &>()))>;
+  AsyncClient *const user = owner;
   int slot = slotOf(K);
   if (slot >= 0) {
-    reinterpret_cast<typename detail::FnPtr<Fn>::type>(inlineFn[slot])(inlineArg, owner, a...);
+    auto fn = reinterpret_cast<typename detail::FnPtr<Fn>::type>(inlineFn[slot]);
+    void *const arg = inlineArg;
+    Service::CallbackScope scope(this);
+    fn(arg, user, a...);
     return true;
   }
   if (!table)
@@ -294,7 +302,9 @@ bool ClientImpl::callHandler(A... a) {
   Fn &fn = entry<K>(*table);
   if (!fn)
     return false;
-  fn(table->args[size_t(K)], owner, a...);
+  void *const arg = table->args[size_t(K)];
+  Service::CallbackScope scope(this);
+  fn(arg, user, a...);
   return true;
 }
 

@@ -29,7 +29,12 @@ void ServerImpl::onAccepted(backend::Conn *conn) {
   }
   auto *client = new AsyncClient();
   client->_impl->attachAccepted(conn, noDelay);
-  onClient(onClientArg, client);
+  {
+    // Without the core lock, as every callback (see ClientImpl::callHandler).
+    void *const arg = onClientArg;
+    Service::CallbackScope scope(this);
+    onClient(arg, client);
+  }
   Service::get().afterCallback();
 }
 

@@ -33,40 +33,25 @@ Service &Service::start() {
   return *service;
 }
 
-void Service::threadMain(void *) {
+void Service::threadMain(void *self) {
+  Service *s = static_cast<Service *>(self);
+  s->acquireAfterWait();  // the service thread holds the lock but while it waits
   backend::run();
 }
 
-void Service::callFromElsewhere(void (*fn)(void *), void *ctx) {
-  Service &svc = get();
-  Command cmd;
-  cmd.fn = fn;
-  cmd.ctx = ctx;
-  {
-    os::LockGuard g(svc._commandLock);
-    if (svc._commandsTail)
-      svc._commandsTail->next = &cmd;
-    else
-      svc._commandsHead = &cmd;
-    svc._commandsTail = &cmd;
-  }
+void Service::wakeLoop() {
   backend::wake();
-  cmd.done.wait();
 }
 
-void Service::runCommands() {
-  Command *list;
-  {
-    os::LockGuard g(_commandLock);
-    list = _commandsHead;
-    _commandsHead = _commandsTail = nullptr;
-  }
-  while (list) {
-    Command *next = list->next;  // read first: the caller may return once done
-    list->fn(list->ctx);
-    list->done.raise();
-    afterCallback();
-    list = next;
+void Service::waitOutCallbacksOf(const void *object) {
+  if (os::onServiceThread())
+    return;  // a callback deleting its own object, or another: nothing runs meanwhile
+  while (_inCallbackOf == object) {
+    ++_waiters;
+    releaseForWait();
+    _callbackEnded.wait(1);  // a notify per callback end; the timeout covers several waiters
+    acquireAfterWait();
+    --_waiters;
   }
 }
 
@@ -179,7 +164,6 @@ void Service::runTimers(uint64_t now) {
 }
 
 void Service::loopIteration() {
-  runCommands();
   uint64_t now = os::nowMs();
   if (now >= _nextTimerAt)
     runTimers(now);
@@ -193,6 +177,12 @@ int64_t nextTimeoutMs() {
 }
 void loopIteration() {
   Service::get().loopIteration();
+}
+void releaseForWait() {
+  Service::get().releaseForWait();
+}
+void acquireAfterWait() {
+  Service::get().acquireAfterWait();
 }
 }  // namespace events
 

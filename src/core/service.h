@@ -23,30 +23,65 @@ public:
     return s ? *s : start();
   }
 
-  // Runs f on the service thread and returns when it has run: inline when called
-  // there, else queued and the caller waits (like lwIP's tcpip_api_call). Static,
-  // and the cross-thread path out of line: a call from a callback (the service
-  // thread, so the service exists) is the test and f, which keeps write() from
-  // onData cheap.
+  // The core lock. Everything the core and the backend keep is guarded by it. The
+  // service thread holds it whenever it runs library code, and lets it go while it
+  // waits for events and while a user callback runs; every public method takes it, on
+  // any thread. So a call from another thread never waits for a user callback (as on
+  // ESP32, where such calls go to lwIP's thread, which runs no user code), only for
+  // library code, and callbacks calling the library take it like anyone else.
+  //
+  // call()/get() run f under the lock (at once when the caller already holds it:
+  // library code, or f calling further public methods), then wake the service thread
+  // when the caller is another thread, so that what f changed (a write, a close, a
+  // timer) is acted on. query() is get() for reads, which need no wake.
   template <class F>
   static void call(F &&f) {
-    if (os::onServiceThread()) {
-      f();
-      return;
-    }
-    using Fn = std::remove_reference_t<F>;
-    callFromElsewhere([](void *p) { (*static_cast<Fn *>(p))(); },
-                      const_cast<void *>(static_cast<const void *>(&f)));
+    locked(true, f);
   }
-
-  // call() that hands back f's result.
   template <class F>
   static auto get(F &&f) -> decltype(f()) {
-    if (os::onServiceThread())
-      return f();
-    decltype(f()) result{};
-    call([&] { result = f(); });
-    return result;
+    return locked(true, f);
+  }
+  template <class F>
+  static auto query(F &&f) -> decltype(f()) {
+    return locked(false, f);
+  }
+
+  // Runs a user callback of `object` (a ClientImpl or ServerImpl) without the lock.
+  class CallbackScope {
+  public:
+    explicit CallbackScope(const void *object) : _s(*s_instance.load(std::memory_order_relaxed)) {
+      _s._inCallbackOf = object;
+      os::setHoldsCore(false);
+      _s._core.unlock();
+    }
+    ~CallbackScope() {
+      _s._core.lock();
+      os::setHoldsCore(true);
+      _s._inCallbackOf = nullptr;
+      if (_s._waiters)
+        _s._callbackEnded.notify();
+    }
+    CallbackScope(const CallbackScope &) = delete;
+    CallbackScope &operator=(const CallbackScope &) = delete;
+
+  private:
+    Service &_s;
+  };
+
+  // With the lock held, on another thread: returns once no callback of `object` runs.
+  // The one wait a call from another thread may have (deleting an object, or replacing
+  // its handler, while its callback runs: doing it at once would free what runs).
+  void waitOutCallbacksOf(const void *object);
+
+  // The backend's loop: the lock is let go while it waits for events.
+  void releaseForWait() {
+    os::setHoldsCore(false);
+    _core.unlock();
+  }
+  void acquireAfterWait() {
+    _core.lock();
+    os::setHoldsCore(true);
   }
 
   // A connection ended: its onError/onDisconnect run after the current callback.
@@ -78,26 +113,42 @@ private:
   static std::atomic<Service *> s_instance;
   static Service &start();
 
-  struct Command {
-    void (*fn)(void *) = nullptr;
-    void *ctx = nullptr;
-    os::Signal done;
-    Command *next = nullptr;
+  template <class F>
+  static auto locked(bool wake, F &f) -> decltype(f()) {
+    Service &s = get();
+    if (os::holdsCore())
+      return f();
+    Hold hold(s, wake);
+    return f();
+  }
+  struct Hold {
+    Hold(Service &s, bool wake) : s(s), wake(wake) {
+      s._core.lock();
+      os::setHoldsCore(true);
+    }
+    ~Hold() {
+      os::setHoldsCore(false);
+      s._core.unlock();
+      if (wake && !os::onServiceThread())
+        wakeLoop();
+    }
+    Service &s;
+    bool wake;
   };
+  static void wakeLoop();
 
   Service() = default;
   static void threadMain(void *self);
-  static void callFromElsewhere(void (*fn)(void *), void *ctx);
-  void runCommands();
   void runTimers(uint64_t now);
   void runEnds();
   void freeRetired();
 
-  os::Mutex _commandLock;
-  Command *_commandsHead = nullptr;  // guarded by _commandLock
-  Command *_commandsTail = nullptr;
+  os::Mutex _core;
+  const void *_inCallbackOf = nullptr;  // whose user callback runs (without the lock)
+  int _waiters = 0;                     // threads in waitOutCallbacksOf()
+  os::Notifier _callbackEnded;
 
-  // Service-thread state below.
+  // State below: the core lock's.
   std::vector<ClientImpl *> _ends;
   std::vector<ClientImpl *> _pushes;  // add()ed without send(); skipped once sent
   void runPushes();

@@ -80,14 +80,26 @@ struct ThreadOptions {
 bool startThread(const ThreadOptions &options, void (*entry)(void *), void *arg);
 // True when the caller runs on the thread started by startThread(). Every public
 // method asks, so on POSIX it is an inline read of a thread-local flag.
+// Whether the calling thread holds the core lock (core/service.h); set by that thread.
 #if defined(ESP_PLATFORM)
 bool onServiceThread();
+bool holdsCore();
+void setHoldsCore(bool held);
 #else
 namespace detail {
 extern __thread bool t_isService;  // __thread: no C++ TLS wrapper call, the flag needs no init
 }
 inline bool onServiceThread() {
   return detail::t_isService;
+}
+namespace detail {
+extern __thread bool t_holdsCore;
+}
+inline bool holdsCore() {
+  return detail::t_holdsCore;
+}
+inline void setHoldsCore(bool held) {
+  detail::t_holdsCore = held;
 }
 #endif
 

@@ -166,7 +166,10 @@ uint64_t eventTimeMs() {
 
 void run() {
   for (;;) {
-    queue().notifier.wait(events::nextTimeoutMs());
+    const int64_t timeoutMs = events::nextTimeoutMs();
+    events::releaseForWait();
+    queue().notifier.wait(timeoutMs);
+    events::acquireAfterWait();
     while (Mailbox *m = popReady()) {
       if (m->kind == Kind::Conn)
         deliver(static_cast<Conn *>(m));

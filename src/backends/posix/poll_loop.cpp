@@ -171,7 +171,10 @@ void run() {
   Loop &L = loop();
   epoll_event evs[kMaxEvents];
   for (;;) {
-    int n = waitEvents(L.epfd, evs, kMaxEvents, loopTimeoutUs());
+    const int64_t timeoutUs = loopTimeoutUs();
+    events::releaseForWait();
+    int n = waitEvents(L.epfd, evs, kMaxEvents, timeoutUs);
+    events::acquireAfterWait();
     if (n < 0 && errno != EINTR)
       std::abort();  // the epoll fd itself is broken
     L.nowUs = os::nowUs();

@@ -167,6 +167,20 @@ bool onServiceThread() {
   return service != nullptr && service == xTaskGetCurrentTaskHandle();
 }
 
+namespace {
+// The task holding the core lock: only that task writes it (taking and letting go),
+// so a task reading its own handle here is right without further ordering.
+std::atomic<TaskHandle_t> g_coreHolder{nullptr};
+}  // namespace
+
+bool holdsCore() {
+  return g_coreHolder.load(std::memory_order_relaxed) == xTaskGetCurrentTaskHandle();
+}
+
+void setHoldsCore(bool held) {
+  g_coreHolder.store(held ? xTaskGetCurrentTaskHandle() : nullptr, std::memory_order_relaxed);
+}
+
 }  // namespace asynctcp::os
 
 #endif  // defined(ESP_PLATFORM)

@@ -180,7 +180,7 @@ std::string WebExampleTest::webSocket(const std::vector<std::string> &script,
 
 std::string WebExampleTest::eventStream(const std::string &path, milliseconds duration) {
   ChildProcess curl;
-  EXPECT_TRUE(curl.start({"curl", "-sS", "-N", "--max-time",
+  EXPECT_TRUE(curl.start({"curl", "-sS", "-N", "-H", "Accept: text/event-stream", "--max-time",
                           std::to_string(double(duration.count()) / 1000.0), url(path)}))
       << curl.error();
   curl.waitExit(duration + 5s);

@@ -61,7 +61,8 @@ protected:
   // A Python WebSocket client (peers/ws_client.py) running `script` (see that file);
   // returns its stdout; the test fails if it exits non-zero.
   std::string webSocket(const std::vector<std::string> &script, milliseconds timeout = 30s);
-  // Reads an event stream (curl -N) for `duration`; returns what arrived.
+  // Reads an event stream (curl -N, Accept: text/event-stream, which AsyncEventSource
+  // requires) for `duration`; returns what arrived.
   std::string eventStream(const std::string &path, milliseconds duration);
 
   ChildProcess &example() { return _example; }

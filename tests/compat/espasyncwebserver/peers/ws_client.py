@@ -75,7 +75,6 @@ class Client:
         want = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
         if headers.get("sec-websocket-accept") != want:
             raise Failure("bad Sec-WebSocket-Accept: %r" % headers.get("sec-websocket-accept"))
-        print("open", flush=True)
 
     def send_frame(self, opcode, payload, fin=True):
         mask = os.urandom(4)
@@ -141,6 +140,7 @@ def main(argv):
         cmd = arg()
         if cmd == "open":
             c.handshake(arg())
+            print("open", flush=True)
         elif cmd == "send-text":
             c.last_sent = (1, arg().encode())
             c.send_frame(*c.last_sent)
