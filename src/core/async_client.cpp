@@ -13,7 +13,7 @@ AsyncClient::AsyncClient(tcp_pcb *) : _impl(new ClientImpl(this)) {}
 
 AsyncClient::~AsyncClient() {
   Service::call([&] {
-    Service::get().waitOutCallbacksOf(_impl);  // its callback may be running right now
+    Service::get().waitOutCallbacksOf(nullptr);  // its callback, or another, may be running
     _impl->detachOwner();
   });
 }

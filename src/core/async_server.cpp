@@ -20,7 +20,7 @@ AsyncServer::AsyncServer(uint16_t port) : _impl(new ServerImpl(this, IPAddress()
 AsyncServer::~AsyncServer() {
   Service &svc = Service::get();
   svc.call([&] {
-    svc.waitOutCallbacksOf(_impl);  // its onClient may be running right now
+    svc.waitOutCallbacksOf(nullptr);  // its onClient, or another callback, may be running
     _impl->end();
     _impl->owner = nullptr;
     svc.retire(_impl);  // freed later: onClient may be running right now

@@ -46,7 +46,7 @@ void Service::wakeLoop() {
 void Service::waitOutCallbacksOf(const void *object) {
   if (os::onServiceThread())
     return;  // a callback deleting its own object, or another: nothing runs meanwhile
-  while (_inCallbackOf == object) {
+  while (_inCallbackOf && (!object || _inCallbackOf == object)) {
     ++_waiters;
     releaseForWait();
     _callbackEnded.wait(1);  // a notify per callback end; the timeout covers several waiters

@@ -69,9 +69,11 @@ public:
     Service &_s;
   };
 
-  // With the lock held, on another thread: returns once no callback of `object` runs.
-  // The one wait a call from another thread may have (deleting an object, or replacing
-  // its handler, while its callback runs: doing it at once would free what runs).
+  // With the lock held, on another thread: returns once no callback of `object` runs
+  // (nullptr: once no callback at all runs). The one wait a call from another thread may
+  // have: replacing a handler while it runs would free what runs, and a destructor waits
+  // for whatever callback runs (it may be using state the caller frees next, as the old
+  // synchronous destructors let programs assume).
   void waitOutCallbacksOf(const void *object);
 
   // The backend's loop: the lock is let go while it waits for events.
@@ -143,7 +145,7 @@ private:
   void runEnds();
   void freeRetired();
 
-  os::Mutex _core;
+  os::Lock _core;
   const void *_inCallbackOf = nullptr;  // whose user callback runs (without the lock)
   int _waiters = 0;                     // threads in waitOutCallbacksOf()
   os::Notifier _callbackEnded;

@@ -2,6 +2,7 @@
 // clocks only through here, so a FreeRTOS port is one more implementation file.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -27,6 +28,35 @@ private:
   friend class Notifier;
   alignas(8) unsigned char _storage[64];
 };
+
+// The core lock (core/service.h): taken and let go several times per request, so on
+// POSIX it is a futex lock whose uncontended path is one atomic operation each way (a
+// pthread mutex costs several times that). No condition variable works with it.
+#if defined(ESP_PLATFORM)
+using Lock = Mutex;
+#else
+class Lock {
+public:
+  constexpr Lock() = default;
+  Lock(const Lock &) = delete;
+  Lock &operator=(const Lock &) = delete;
+  void lock() {
+    int expected = 0;
+    if (!_state.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                        std::memory_order_relaxed))
+      lockContended(expected);
+  }
+  void unlock() {
+    if (_state.fetch_sub(1, std::memory_order_release) != 1)
+      unlockContended();
+  }
+
+private:
+  void lockContended(int seen);
+  void unlockContended();
+  std::atomic<int> _state{0};  // 0 free, 1 held, 2 held and maybe waited for
+};
+#endif
 
 class LockGuard {
 public:

@@ -71,10 +71,13 @@ std::shared_ptr<HostFile> HostFile::open(const std::string &hostPath, const std:
   return fd < 0 ? nullptr : std::shared_ptr<HostFile>(new HostFile(fd, nullptr, hostPath, path));
 }
 
-size_t HostFile::write(const uint8_t *buf, size_t size) {
+namespace {
+// read()/write() until `size` bytes moved, end of file, or an error; EINTR retried.
+template <typename Buf, typename Io>
+size_t transferAll(int fd, Buf *buf, size_t size, Io io) {
   size_t done = 0;
-  while (_fd >= 0 && buf != nullptr && done < size) {
-    const ssize_t n = ::write(_fd, buf + done, size - done);
+  while (fd >= 0 && buf != nullptr && done < size) {
+    const ssize_t n = io(fd, buf + done, size - done);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -83,18 +86,15 @@ size_t HostFile::write(const uint8_t *buf, size_t size) {
   }
   return done;
 }
+}  // namespace
+
+size_t HostFile::write(const uint8_t *buf, size_t size) {
+  return transferAll(_fd, buf, size,
+                     [](int fd, const uint8_t *p, size_t n) { return ::write(fd, p, n); });
+}
 
 size_t HostFile::read(uint8_t *buf, size_t size) {
-  size_t done = 0;
-  while (_fd >= 0 && buf != nullptr && done < size) {
-    const ssize_t n = ::read(_fd, buf + done, size - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    done += static_cast<size_t>(n);
-  }
-  return done;
+  return transferAll(_fd, buf, size, [](int fd, uint8_t *p, size_t n) { return ::read(fd, p, n); });
 }
 
 bool HostFile::seek(int64_t offset, int whence) {

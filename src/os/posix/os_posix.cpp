@@ -4,9 +4,12 @@
 
 #include "os/os.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <new>
 
@@ -43,6 +46,25 @@ void Mutex::lock() {
 }
 void Mutex::unlock() {
   pthread_mutex_unlock(asMutex(_storage));
+}
+
+static_assert(sizeof(std::atomic<int>) == sizeof(int), "the futex word is the atomic itself");
+
+// Drepper's futex mutex ("Futexes Are Tricky", mutex 3): 2 means there may be waiters, so
+// the one letting go wakes one of them.
+void Lock::lockContended(int seen) {
+  if (seen != 2)
+    seen = _state.exchange(2, std::memory_order_acquire);
+  while (seen != 0) {
+    syscall(SYS_futex, reinterpret_cast<int *>(&_state), FUTEX_WAIT_PRIVATE, 2, nullptr, nullptr,
+            0);
+    seen = _state.exchange(2, std::memory_order_acquire);
+  }
+}
+
+void Lock::unlockContended() {
+  _state.store(0, std::memory_order_release);
+  syscall(SYS_futex, reinterpret_cast<int *>(&_state), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
 Signal::Signal() {
