@@ -92,9 +92,10 @@ case "$mode" in
     unshare -n sh -c '
       ip link set lo up
       "$1" >/dev/null 2>&1 &
+      server=$!
       for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1/ && break; sleep 0.05; done
       out=$(curl -sS --max-time 10 -d who=Linux http://127.0.0.1/)
-      kill %1
+      kill "$server" && wait "$server"
       echo "POST / answered: $out"
       [ "$out" = "Hello Linux!" ]' sh "$work/web_sketch"
     ;;
