@@ -103,6 +103,18 @@ typedef std::function<void(void *, AsyncClient *, uint32_t time)> AcTimeoutHandl
 struct tcp_pcb;
 
 namespace asynctcp {
+#if defined(ASYNCTCP_HAS_IPV6ADDRESS)
+// The 16 bytes of an IPv6Address (its operator[]) as lwIP's ip_addr_t.
+inline ip_addr_t toIpAddr(const IPv6Address &ip) {
+  ip_addr_t a{};
+  IP_SET_TYPE_VAL(a, IPADDR_TYPE_V6);
+  uint8_t *b = reinterpret_cast<uint8_t *>(ip_2_ip6(&a)->addr);
+  for (int i = 0; i < 16; ++i)
+    b[i] = ip[i];
+  return a;
+}
+#endif
+
 struct ClientImpl;
 struct ServerImpl;
 
@@ -127,7 +139,7 @@ public:
   bool connect(ip_addr_t addr, uint16_t port);  // lwIP's address type, v4 or v6
 #if defined(ASYNCTCP_HAS_IPV6ADDRESS)
   bool connect(const IPv6Address &ip, uint16_t port) {
-    return connect(toIpAddr(ip), port);
+    return connect(asynctcp::toIpAddr(ip), port);
   }
 #endif
   bool connect(const char *host, uint16_t port);  // resolves asynchronously
@@ -209,18 +221,6 @@ public:
   AsyncClient *prev = nullptr;
   AsyncClient *next = nullptr;
 
-#if defined(ASYNCTCP_HAS_IPV6ADDRESS)
-  // The 16 bytes of an IPv6Address (its operator[]) as lwIP's ip_addr_t.
-  static ip_addr_t toIpAddr(const IPv6Address &ip) {
-    ip_addr_t a{};
-    IP_SET_TYPE_VAL(a, IPADDR_TYPE_V6);
-    uint8_t *b = reinterpret_cast<uint8_t *>(ip_2_ip6(&a)->addr);
-    for (int i = 0; i < 16; ++i)
-      b[i] = ip[i];
-    return a;
-  }
-#endif
-
 private:
   friend struct asynctcp::ClientImpl;
   friend struct asynctcp::ServerImpl;
@@ -233,7 +233,7 @@ public:
   AsyncServer(ip_addr_t addr, uint16_t port);
 #if defined(ASYNCTCP_HAS_IPV6ADDRESS)
   AsyncServer(const IPv6Address &addr, uint16_t port)
-      : AsyncServer(AsyncClient::toIpAddr(addr), port) {}
+      : AsyncServer(asynctcp::toIpAddr(addr), port) {}
 #endif
   AsyncServer(uint16_t port);  // all addresses, IPv4 and IPv6
   ~AsyncServer();

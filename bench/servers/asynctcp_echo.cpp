@@ -47,21 +47,13 @@ void onAck(void *arg, AsyncClient *client, size_t, uint32_t) {
   conn->held = 0;
 }
 
-void onDisconnect(void *arg, AsyncClient *client) {
-  delete static_cast<EchoConnection *>(arg);
-  delete client;
-}
-
 void onClient(void *, AsyncClient *client) {
-  auto *conn = new EchoConnection;
   // A bulk echo wants more in flight than the ESP32-sized 64 KiB default budget, as any
   // Linux program would size its socket buffers: 4 MiB is where the kernel's autotuning of
   // the peers' send buffers stops (tcp_wmem). At 1 MiB, half the budget went out between two
   // ack probes every 512 KiB: 4.5 ioctl per echoed MB.
   client->setSendBuffer(4 * 1024 * 1024);
-  client->onData(onData, conn);
-  client->onAck(onAck, conn);
-  client->onDisconnect(onDisconnect, conn);
+  bench::PerConnection<EchoConnection>::attach(client, onData, onAck);
 }
 
 }  // namespace

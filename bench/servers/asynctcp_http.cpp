@@ -59,16 +59,8 @@ void onAck(void *arg, AsyncClient *client, size_t, uint32_t) {
   conn->held = 0;
 }
 
-void onDisconnect(void *arg, AsyncClient *client) {
-  delete static_cast<HttpConnection *>(arg);
-  delete client;
-}
-
 void onClient(void *, AsyncClient *client) {
-  auto *conn = new HttpConnection;
-  client->onData(onData, conn);
-  client->onAck(onAck, conn);
-  client->onDisconnect(onDisconnect, conn);
+  bench::PerConnection<HttpConnection>::attach(client, onData, onAck);
 }
 
 }  // namespace

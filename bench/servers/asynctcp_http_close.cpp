@@ -34,16 +34,8 @@ void onAck(void *arg, AsyncClient *client, size_t len, uint32_t) {
     client->close();
 }
 
-void onDisconnect(void *arg, AsyncClient *client) {
-  delete static_cast<HttpConnection *>(arg);
-  delete client;
-}
-
 void onClient(void *, AsyncClient *client) {
-  auto *conn = new HttpConnection;
-  client->onData(onData, conn);
-  client->onAck(onAck, conn);
-  client->onDisconnect(onDisconnect, conn);
+  bench::PerConnection<HttpConnection>::attach(client, onData, onAck);
 }
 
 }  // namespace

@@ -113,7 +113,7 @@ void acked(ClientImpl *client, size_t len);
 void failed(ClientImpl *client, err_t err, int sysErr);
 void resolved(ClientImpl *client, const IPAddress *ip);  // null: the name did not resolve
 
-// Loop hooks: the core's own work (commands from other threads, timers).
+// Loop hooks: the core's own work (timers, ends and pushes left by calls from other threads).
 int64_t nextTimeoutMs();  // -1: nothing scheduled
 void loopIteration();
 // The service thread holds the core lock except while it waits for events: a backend's

@@ -227,12 +227,13 @@ uint16_t AsyncClient::getLocalPort() const {
 }
 
 namespace {
+// v4 as its v4-mapped form, ::ffff:a.b.c.d (ipv6Bytes makes it).
 IPAddress asV6(const IPAddress &ip) {
-  if (ip.type() == IPv6)
+  if (asynctcp::isIpv6(ip))
     return ip;
-  // v4-mapped form, ::ffff:a.b.c.d
-  uint8_t b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ip[0], ip[1], ip[2], ip[3]};
-  return IPAddress(IPv6, b);
+  uint8_t b[16];
+  asynctcp::ipv6Bytes(ip, b);
+  return asynctcp::makeIpv6(b);
 }
 
 ip6_addr_t toIp6(const IPAddress &ip) {

@@ -1,4 +1,4 @@
-// AsyncServer's public methods, run on the service thread like AsyncClient's.
+// AsyncServer's public methods, run under the core lock like AsyncClient's.
 #include "AsyncTCP.h"
 #include "core/ip_bytes.h"
 #include "core/server_impl.h"

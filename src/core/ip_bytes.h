@@ -89,9 +89,15 @@ Ip makeIpv6(const uint8_t *bytes, [[maybe_unused]] uint8_t zone = 0) {
     return Ip(IPv6, bytes);
 }
 
+// 16 address bytes as the address they name: a v4-mapped one (::ffff:a.b.c.d) is v4, as
+// the connection it names is one (dual-stack sockets and lwIP report v4 peers so).
+inline IPAddress fromV6Bytes(const uint8_t *b, uint8_t zone = 0) {
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(b, mapped, 12) == 0 ? makeIpv4(b + 12) : makeIpv6(b, zone);
+}
+
 // IPAddress <-> lwIP's ip_addr_t (include/asynctcp/lwip_types.h's on Linux, lwIP's own
-// on the lwIP backend and ESP32: the same fields and macros). A v4-mapped v6 address
-// comes back as v4, as the connection it names is one.
+// on the lwIP backend and ESP32: the same fields and macros).
 inline ip_addr_t toIpAddr(const IPAddress &ip) {
   ip_addr_t a{};
   if (isIpv6(ip)) {
@@ -106,13 +112,8 @@ inline ip_addr_t toIpAddr(const IPAddress &ip) {
 }
 
 inline IPAddress fromIpAddr(const ip_addr_t &a) {
-  if (IP_IS_V6_VAL(a)) {
-    const uint8_t *b = reinterpret_cast<const uint8_t *>(ip_2_ip6(&a)->addr);
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(b, mapped, 12) == 0)
-      return makeIpv4(b + 12);
-    return makeIpv6(b);
-  }
+  if (IP_IS_V6_VAL(a))
+    return fromV6Bytes(reinterpret_cast<const uint8_t *>(ip_2_ip6(&a)->addr));
   return makeIpv4(reinterpret_cast<const uint8_t *>(&ip_2_ip4(&a)->addr));
 }
 

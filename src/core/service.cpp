@@ -35,7 +35,7 @@ Service &Service::start() {
 
 void Service::threadMain(void *self) {
   Service *s = static_cast<Service *>(self);
-  s->acquireAfterWait();  // the service thread holds the lock but while it waits
+  s->lockCore();  // the service thread holds the lock but while it waits or runs a callback
   backend::run();
 }
 
@@ -48,9 +48,9 @@ void Service::waitOutCallbacksOf(const void *object) {
     return;  // a callback deleting its own object, or another: nothing runs meanwhile
   while (_inCallbackOf && (!object || _inCallbackOf == object)) {
     ++_waiters;
-    releaseForWait();
+    unlockCore();
     _callbackEnded.wait(1);  // a notify per callback end; the timeout covers several waiters
-    acquireAfterWait();
+    lockCore();
     --_waiters;
   }
 }
@@ -179,10 +179,10 @@ void loopIteration() {
   Service::get().loopIteration();
 }
 void releaseForWait() {
-  Service::get().releaseForWait();
+  Service::get().unlockCore();
 }
 void acquireAfterWait() {
-  Service::get().acquireAfterWait();
+  Service::get().lockCore();
 }
 }  // namespace events
 

@@ -52,12 +52,10 @@ public:
   public:
     explicit CallbackScope(const void *object) : _s(*s_instance.load(std::memory_order_relaxed)) {
       _s._inCallbackOf = object;
-      os::setHoldsCore(false);
-      _s._core.unlock();
+      _s.unlockCore();
     }
     ~CallbackScope() {
-      _s._core.lock();
-      os::setHoldsCore(true);
+      _s.lockCore();
       _s._inCallbackOf = nullptr;
       if (_s._waiters)
         _s._callbackEnded.notify();
@@ -76,14 +74,15 @@ public:
   // synchronous destructors let programs assume).
   void waitOutCallbacksOf(const void *object);
 
-  // The backend's loop: the lock is let go while it waits for events.
-  void releaseForWait() {
-    os::setHoldsCore(false);
-    _core.unlock();
-  }
-  void acquireAfterWait() {
+  // Taking and letting go of the core lock, with the thread's note that it holds it.
+  // The backend's loop lets it go while it waits for events (events::releaseForWait()).
+  void lockCore() {
     _core.lock();
     os::setHoldsCore(true);
+  }
+  void unlockCore() {
+    os::setHoldsCore(false);
+    _core.unlock();
   }
 
   // A connection ended: its onError/onDisconnect run after the current callback.
@@ -124,13 +123,9 @@ private:
     return f();
   }
   struct Hold {
-    Hold(Service &s, bool wake) : s(s), wake(wake) {
-      s._core.lock();
-      os::setHoldsCore(true);
-    }
+    Hold(Service &s, bool wake) : s(s), wake(wake) { s.lockCore(); }
     ~Hold() {
-      os::setHoldsCore(false);
-      s._core.unlock();
+      s.unlockCore();
       if (wake && !os::onServiceThread())
         wakeLoop();
     }
@@ -143,6 +138,7 @@ private:
   static void threadMain(void *self);
   void runTimers(uint64_t now);
   void runEnds();
+  void runPushes();
   void freeRetired();
 
   os::Lock _core;
@@ -153,7 +149,6 @@ private:
   // State below: the core lock's.
   std::vector<ClientImpl *> _ends;
   std::vector<ClientImpl *> _pushes;  // add()ed without send(); skipped once sent
-  void runPushes();
   bool _runningEnds = false;
   std::vector<ClientImpl *> _retiredClients;
   std::vector<ServerImpl *> _retiredServers;

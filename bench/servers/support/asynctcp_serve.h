@@ -25,4 +25,22 @@ inline int serveAsyncTcp(const char *name, int argc, char **argv, AcConnectHandl
   waitForever();
 }
 
+// The shape every AsyncTCP benchmark server shares: each accepted client gets a Conn of
+// its own, the arg of its onData and onAck, freed with the client in onDisconnect.
+template <class Conn>
+struct PerConnection {
+  using DataFn = void (*)(void *, AsyncClient *, void *, size_t);
+  using AckFn = void (*)(void *, AsyncClient *, size_t, uint32_t);
+  static void attach(AsyncClient *client, DataFn onData, AckFn onAck) {
+    auto *conn = new Conn;
+    client->onData(onData, conn);
+    client->onAck(onAck, conn);
+    client->onDisconnect(disconnect, conn);  // a plain function: kept inline, no allocation
+  }
+  static void disconnect(void *arg, AsyncClient *client) {
+    delete static_cast<Conn *>(arg);
+    delete client;
+  }
+};
+
 }  // namespace bench

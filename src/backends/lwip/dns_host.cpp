@@ -32,7 +32,8 @@ struct DnsState {
   std::vector<DnsQuery *> finished;  // mail lock
   std::string servers;               // mail lock; empty = the system's
 };
-// Built on first use, never destroyed (see mailbox.cpp's queue()).
+// Built on first use (a global constructor may start the stack before this file's dynamic
+// initialisers would run), never destroyed: the resolver threads may outlive static destructors.
 DnsState &dnsState() {
   static DnsState *d = new DnsState();
   return *d;

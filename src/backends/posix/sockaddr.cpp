@@ -1,7 +1,5 @@
 #include "backends/posix/sockaddr.h"
 
-#include <cstring>
-
 #include "core/ip_bytes.h"
 
 namespace asynctcp::backend {
@@ -32,12 +30,7 @@ SockAddr anySockAddr(int family, uint16_t port) {
 void fromSockAddr(const SockAddr &sa, IPAddress *ip, uint16_t *port) {
   if (sa.family() == AF_INET6) {
     auto *a = reinterpret_cast<const sockaddr_in6 *>(&sa.ss);
-    const uint8_t *b = a->sin6_addr.s6_addr;
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(b, mapped, 12) == 0)
-      *ip = IPAddress(IPv4, b + 12);
-    else
-      *ip = makeIpv6(b, uint8_t(a->sin6_scope_id));
+    *ip = fromV6Bytes(a->sin6_addr.s6_addr, uint8_t(a->sin6_scope_id));
     *port = ntohs(a->sin6_port);
   } else {
     auto *a = reinterpret_cast<const sockaddr_in *>(&sa.ss);
