@@ -6,6 +6,8 @@
 // broadcasts). Waiting for the callback there is a deadlock.
 #include "test_support.h"
 
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -232,4 +234,85 @@ TEST(ThreadContract, WritesFromACallbackAndTwoThreadsInterleaveWholeAndInOrder) 
     EXPECT_EQ(next[w], sent[w].load()) << "writer " << w;
     EXPECT_GT(next[w], 0) << "writer " << w << " never wrote";
   }
+}
+
+// Queries from another thread read a consistent state. The writing thread is the only
+// writer, so at each of its space() reads the bytes it has written are exact, and
+// written - (budget - space) is what space() says has been acknowledged so far. That
+// figure never goes backwards (space() never grows without an ack), never falls behind
+// what onAck has already reported, and ends equal to everything written; space() never
+// exceeds the budget, read by the writer or by a third thread. space() may see an ack a
+// moment before onAck reports it (the stack learns it first), never the other way round.
+TEST(ThreadContract, SpaceFromOtherThreadsNeverExceedsTheBudgetNorGrowsWithoutAnAck) {
+  RawListener listener(peerIp4(), 64, /*rcvbuf=*/4096);  // the peer's reads pace the acks
+  AsyncClient c;
+  std::atomic<bool> up{false};
+  std::atomic<uint64_t> reported{0};
+  c.onConnect([&](void *, AsyncClient *) { up = true; });
+  c.onAck([&](void *, AsyncClient *, size_t len, uint32_t) { reported += len; });
+  ASSERT_TRUE(c.connect(listener.ip(), listener.port()));
+  RawSocket peer = listener.accept();
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(waitFor([&] { return up.load(); }));
+  const size_t budget = c.space();
+  ASSERT_GT(budget, 0u);
+
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> written{0}, peerGot{0};
+  std::atomic<size_t> overBudget{0};
+  std::thread reader([&] {  // a slow reader: the window fills and drains over and over
+    char buf[2048];
+    const auto giveUp = Clock::now() + 15s;  // past the writing: the rest drains meanwhile
+    while ((!stop || peerGot < written) && Clock::now() < giveUp) {
+      if (!peer.waitReadable(10ms))
+        continue;
+      ssize_t n = ::recv(peer.fd(), buf, sizeof(buf), MSG_DONTWAIT);
+      if (n > 0)
+        peerGot += uint64_t(n);
+      else if (n == 0)
+        return;
+      std::this_thread::sleep_for(200us);
+    }
+  });
+  std::thread watcher([&] {
+    while (!stop)
+      if (c.space() > budget)
+        ++overBudget;
+  });
+
+  const std::string chunk(1500, 'x');
+  int64_t lastAcked = 0;
+  size_t reads = 0, full = 0, grew = 0;
+  const auto end = Clock::now() + 1500ms;
+  while (Clock::now() < end) {
+    const uint64_t reportedBefore = reported.load();
+    const size_t s = c.space();
+    ++reads;
+    ASSERT_LE(s, budget) << "after " << written << " bytes written";
+    const int64_t acked = int64_t(written.load()) - int64_t(budget - s);
+    ASSERT_GE(acked, lastAcked) << "space() grew without an ack: " << s << " after " << written
+                                << " bytes written";
+    ASSERT_GE(acked, int64_t(reportedBefore))
+        << "onAck had reported acks that space() does not show";
+    grew += acked > lastAcked;
+    lastAcked = acked;
+    if (s == 0) {
+      ++full;
+      std::this_thread::sleep_for(100us);
+      continue;
+    }
+    written += c.write(chunk.data(), std::min(chunk.size(), s));
+  }
+  stop = true;
+  watcher.join();
+  reader.join();
+  EXPECT_EQ(peerGot.load(), written.load());
+  EXPECT_EQ(overBudget.load(), 0u) << "a third thread read space() above the budget";
+  ASSERT_TRUE(waitFor([&] { return reported.load() == written.load(); }))
+      << reported << " of " << written << " bytes reported acked";
+  EXPECT_TRUE(waitFor([&] { return c.space() == budget; })) << c.space() << " of " << budget;
+  // The test saw what it is about: a full window, and space() growing as acks came.
+  EXPECT_GT(full, 0u) << "the send budget never filled in " << reads << " reads";
+  EXPECT_GT(grew, 10u) << "space() rarely grew: " << grew << " of " << reads << " reads";
+  c.close();
 }

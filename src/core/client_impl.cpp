@@ -16,29 +16,6 @@ ClientImpl::~ClientImpl() {
   delete extra;
 }
 
-bool ClientImpl::tableHas(Ev k) const {
-  switch (k) {
-    case Ev::Connect:
-      return bool(table->connect);
-    case Ev::Disconnect:
-      return bool(table->disconnect);
-    case Ev::Poll:
-      return bool(table->poll);
-    case Ev::Ack:
-      return bool(table->ack);
-    case Ev::Error:
-      return bool(table->error);
-    case Ev::Data:
-      return bool(table->data);
-    case Ev::Packet:
-      return bool(table->packet);
-    case Ev::Timeout:
-      return bool(table->timeout);
-    default:
-      return false;
-  }
-}
-
 ClientExtra &ClientImpl::ensureExtra() {
   if (!extra)
     extra = new ClientExtra();
@@ -211,7 +188,7 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
       backend::consumed(conn, len);
   }
   limitReading();
-  Service::get().afterCallback();
+  Service::running().afterCallback();
 }
 
 void ClientImpl::onReceivedPackets(struct pbuf *chain) {
@@ -240,7 +217,7 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
     pbuf_free(b);
   }
   limitReading();
-  Service::get().afterCallback();
+  Service::running().afterCallback();
 }
 
 void ClientImpl::stopReading() {
@@ -260,7 +237,7 @@ void ClientImpl::onFin() {
     return;
   }
   close();
-  Service::get().afterCallback();
+  Service::running().afterCallback();
 }
 
 void ClientImpl::onAcked(size_t len) {
@@ -272,14 +249,14 @@ void ClientImpl::onAcked(size_t len) {
   // a long response is not idle (ESPAsyncWebServer sets a 3 s rx timeout per request).
   lastRxAt = uint32_t(now);
   if (callHandler<Ev::Ack>(len, rtt))
-    Service::get().afterCallback();
+    Service::running().afterCallback();
 }
 
 void ClientImpl::onFailed(err_t err, int sysErr) {
   conn = nullptr;  // the backend has already let go of it
   lastErrno = int16_t(sysErr);
   end(err);
-  Service::get().afterCallback();
+  Service::running().afterCallback();
 }
 
 void ClientImpl::end(err_t err) {

@@ -79,9 +79,10 @@ public:
   // HandlerTable, allocated the first time one is set.
   template <Ev K, class Sig>
   void setHandler(std::function<Sig> cb, void *arg);  // an empty cb removes it
-  bool hasHandler(Ev k) const { return slotOf(k) >= 0 || (table && tableHas(k)); }
+  bool hasHandler(Ev k) const { return handlerKinds & (1u << unsigned(k)); }
   template <Ev K, class... A>
-  bool callHandler(A... a);  // runs the handler of kind K if set; whether one ran
+  [[gnu::always_inline]] inline bool callHandler(
+      A... a);  // runs the handler of kind K if set; whether one ran
 
   // Timestamps: the low 32 bits of os::nowMs(), all in the past, so a 64-bit
   // time is recovered from their age (see since()). Reset on every connect so a
@@ -106,6 +107,7 @@ public:
   int16_t lastErrno = 0;
   uint16_t inlineKinds = 0xFFF;  // the Ev held by each inline slot, 4 bits each; 0xF: free
   uint8_t state = CLOSED;
+  uint8_t handlerKinds = 0;  // a bit per Ev with a handler set, inline or in the table
   err_t endErr = ERR_OK;
   bool noDelay : 1;
   bool ackNow : 1;      // cleared by ackLater() for the current delivery
@@ -128,7 +130,6 @@ private:
   void setSlotKind(int slot, unsigned k) {
     inlineKinds = uint16_t((inlineKinds & ~(0xFu << (4 * slot))) | (k << (4 * slot)));
   }
-  bool tableHas(Ev k) const;
   template <Ev K>
   static auto &entry(HandlerTable &t);
 
@@ -261,10 +262,13 @@ void ClientImpl::setHandler(std::function<Sig> cb, void *arg) {
     entry<K>(*table) = nullptr;
     table->args[size_t(K)] = nullptr;
   }
+  static_assert(size_t(Ev::Count) <= 8, "handlerKinds has a bit per kind");
+  handlerKinds = uint8_t(handlerKinds & ~(1u << unsigned(K)));
   if (!cb)
     return;
-    // std::function::target() needs RTTI before libstdc++ 12; without it, every
-    // handler takes the table.
+  handlerKinds = uint8_t(handlerKinds | (1u << unsigned(K)));
+  // std::function::target() needs RTTI before libstdc++ 12; without it, every
+  // handler takes the table.
 #if defined(__cpp_rtti) || (defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 12)
   const Ptr *fp = cb.template target<Ptr>();
   bool inlineUsed = (inlineKinds & 0xFFF) != 0xFFF;
@@ -282,7 +286,7 @@ void ClientImpl::setHandler(std::function<Sig> cb, void *arg) {
   table->args[size_t(K)] = arg;
 }
 
-// The handler runs without the core lock (Service::CallbackScope): what it needs is read
+// The handler runs without the core lock (Service::runCallback): what it needs is read
 // before. Another thread replacing this client's handlers or deleting it waits for the
 // callback to end (Service::waitOutCallbacksOf), so the handler stays valid.
 template <Ev K, class... A>
@@ -293,8 +297,7 @@ bool ClientImpl::callHandler(A... a) {
   if (slot >= 0) {
     auto fn = reinterpret_cast<typename detail::FnPtr<Fn>::type>(inlineFn[slot]);
     void *const arg = inlineArg;
-    Service::CallbackScope scope(this);
-    fn(arg, user, a...);
+    Service::runCallback(this, [&] { fn(arg, user, a...); });
     return true;
   }
   if (!table)
@@ -303,8 +306,7 @@ bool ClientImpl::callHandler(A... a) {
   if (!fn)
     return false;
   void *const arg = table->args[size_t(K)];
-  Service::CallbackScope scope(this);
-  fn(arg, user, a...);
+  Service::runCallback(this, [&] { fn(arg, user, a...); });
   return true;
 }
 

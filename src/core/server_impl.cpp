@@ -29,13 +29,10 @@ void ServerImpl::onAccepted(backend::Conn *conn) {
   }
   auto *client = new AsyncClient();
   client->_impl->attachAccepted(conn, noDelay);
-  {
-    // Without the core lock, as every callback (see ClientImpl::callHandler).
-    void *const arg = onClientArg;
-    Service::CallbackScope scope(this);
-    onClient(arg, client);
-  }
-  Service::get().afterCallback();
+  // Without the core lock, as every callback (see ClientImpl::callHandler).
+  void *const arg = onClientArg;
+  Service::runCallback(this, [&] { onClient(arg, client); });
+  Service::running().afterCallback();
 }
 
 namespace events {

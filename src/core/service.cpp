@@ -58,6 +58,7 @@ void Service::waitOutCallbacksOf(const void *object) {
 void Service::scheduleEnd(ClientImpl *c) {
   c->endPending = true;
   _ends.push_back(c);
+  _afterWork = true;
 }
 
 void Service::cancelEnd(ClientImpl *c) {
@@ -67,6 +68,15 @@ void Service::cancelEnd(ClientImpl *c) {
   for (auto &e : _ends)
     if (e == c)
       e = nullptr;
+}
+
+void Service::runAfterWork() {
+  if (!_pushes.empty())
+    runPushes();
+  if (!_ends.empty() && !_runningEnds)
+    runEnds();
+  // Inside runEnds() (a callback of an end), its own loop takes what is added.
+  _afterWork = !_pushes.empty() || (!_ends.empty() && !_runningEnds);
 }
 
 void Service::runPushes() {

@@ -22,6 +22,8 @@ public:
     Service *s = s_instance.load(std::memory_order_acquire);
     return s ? *s : start();
   }
+  // For code that runs only once the service is up (dispatch, callbacks): no start test.
+  static Service &running() { return *s_instance.load(std::memory_order_relaxed); }
 
   // The core lock. Everything the core and the backend keep is guarded by it. The
   // service thread holds it whenever it runs library code, and lets it go while it
@@ -36,36 +38,32 @@ public:
   // timer) is acted on. query() is get() for reads, which need no wake.
   template <class F>
   static void call(F &&f) {
-    locked(true, f);
+    locked<true>(f);
   }
   template <class F>
   static auto get(F &&f) -> decltype(f()) {
-    return locked(true, f);
+    return locked<true>(f);
   }
   template <class F>
   static auto query(F &&f) -> decltype(f()) {
-    return locked(false, f);
+    return locked<false>(f);
   }
 
   // Runs a user callback of `object` (a ClientImpl or ServerImpl) without the lock.
-  class CallbackScope {
-  public:
-    explicit CallbackScope(const void *object) : _s(*s_instance.load(std::memory_order_relaxed)) {
-      _s._inCallbackOf = object;
-      _s.unlockCore();
-    }
-    ~CallbackScope() {
-      _s.lockCore();
-      _s._inCallbackOf = nullptr;
-      if (_s._waiters)
-        _s._callbackEnded.notify();
-    }
-    CallbackScope(const CallbackScope &) = delete;
-    CallbackScope &operator=(const CallbackScope &) = delete;
-
-  private:
-    Service &_s;
-  };
+  // No unwinding crosses it (noexcept: an exception thrown by a user callback ends the
+  // program here, as it would have further up the service thread), so that it inlines
+  // into the dispatch code without a frame of its own.
+  template <class F>
+  static void runCallback(const void *object, const F &callback) noexcept {
+    Service &s = running();
+    s._inCallbackOf = object;
+    s.unlockCore();
+    callback();
+    s.lockCore();
+    s._inCallbackOf = nullptr;
+    if (__builtin_expect(s._waiters != 0, 0))
+      s._callbackEnded.notify();
+  }
 
   // With the lock held, on another thread: returns once no callback of `object` runs
   // (nullptr: once no callback at all runs). The one wait a call from another thread may
@@ -100,12 +98,13 @@ public:
   // Called by the dispatch code after every user callback returns. Inline: most
   // callbacks end no connection.
   void afterCallback() {
-    if (!_pushes.empty())
-      runPushes();
-    if (!_ends.empty() && !_runningEnds)
-      runEnds();
+    if (__builtin_expect(_afterWork, false))
+      runAfterWork();
   }
-  void schedulePush(ClientImpl *c) { _pushes.push_back(c); }
+  void schedulePush(ClientImpl *c) {
+    _pushes.push_back(c);
+    _afterWork = true;
+  }
 
   int64_t nextTimeoutMs();
   void loopIteration();
@@ -114,29 +113,30 @@ private:
   static std::atomic<Service *> s_instance;
   static Service &start();
 
-  template <class F>
-  static auto locked(bool wake, F &f) -> decltype(f()) {
+  template <bool Wake, class F>
+  static auto locked(F &f) -> decltype(f()) {
     Service &s = get();
     if (os::holdsCore())
       return f();
-    Hold hold(s, wake);
+    Hold<Wake> hold(s);
     return f();
   }
+  template <bool Wake>
   struct Hold {
-    Hold(Service &s, bool wake) : s(s), wake(wake) { s.lockCore(); }
+    explicit Hold(Service &s) : s(s) { s.lockCore(); }
     ~Hold() {
       s.unlockCore();
-      if (wake && !os::onServiceThread())
+      if (Wake && !os::onServiceThread())
         wakeLoop();
     }
     Service &s;
-    bool wake;
   };
   static void wakeLoop();
 
   Service() = default;
   static void threadMain(void *self);
   void runTimers(uint64_t now);
+  void runAfterWork();
   void runEnds();
   void runPushes();
   void freeRetired();
@@ -150,6 +150,7 @@ private:
   std::vector<ClientImpl *> _ends;
   std::vector<ClientImpl *> _pushes;  // add()ed without send(); skipped once sent
   bool _runningEnds = false;
+  bool _afterWork = false;  // _pushes or _ends may have work: one test per callback
   std::vector<ClientImpl *> _retiredClients;
   std::vector<ServerImpl *> _retiredServers;
   std::vector<ClientImpl *> _tracked;  // index kept in ClientImpl::trackIndex

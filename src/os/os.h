@@ -116,14 +116,19 @@ bool onServiceThread();
 bool holdsCore();
 void setHoldsCore(bool held);
 #else
+// __thread: no C++ TLS wrapper call, the flags need no init. Initial-exec: one load at a
+// fixed offset from the thread pointer, where the position-independent default asks the
+// linker for a three-instruction sequence; the price is that a program cannot dlopen()
+// the shared library late when the static TLS block is full (a few bytes here).
+#define ASYNCTCP_FAST_TLS __attribute__((tls_model("initial-exec")))
 namespace detail {
-extern __thread bool t_isService;  // __thread: no C++ TLS wrapper call, the flag needs no init
+extern __thread bool t_isService ASYNCTCP_FAST_TLS;
 }
 inline bool onServiceThread() {
   return detail::t_isService;
 }
 namespace detail {
-extern __thread bool t_holdsCore;
+extern __thread bool t_holdsCore ASYNCTCP_FAST_TLS;
 }
 inline bool holdsCore() {
   return detail::t_holdsCore;

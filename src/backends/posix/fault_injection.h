@@ -1,7 +1,8 @@
 // Fault injection for tests: make the posix backend's system calls fail on
 // demand (EAGAIN, EINTR, ENOMEM, EMFILE on accept, ECONNRESET mid-write, short
-// writes), so every error path can be driven from a test. Disarmed, it costs
-// one relaxed atomic load per call. Not part of the public API.
+// writes), so every error path can be driven from a test. Compiled in only with
+// ASYNCTCP_FAULT_INJECTION (test builds); without it the calls below are the plain
+// system calls and the release path carries no trace of it. Not part of the public API.
 #pragma once
 
 #include <sys/socket.h>
@@ -12,6 +13,8 @@
 #include <cstdint>
 
 #include "backends/posix/direct_syscall.h"
+
+#if defined(ASYNCTCP_FAULT_INJECTION)
 
 namespace asynctcp::fault {
 
@@ -64,3 +67,28 @@ int connect(int fd, const sockaddr *sa, socklen_t len);
 int socket(int family, int type);
 
 }  // namespace asynctcp::backend::sys
+
+#else
+
+namespace asynctcp::fault {
+constexpr bool lastCallInjected() {
+  return false;
+}
+}  // namespace asynctcp::fault
+
+namespace asynctcp::backend::sys {
+using direct::recv;
+using direct::send;
+using direct::sendmsg;
+inline int accept4(int fd, sockaddr *peer, socklen_t *len, int flags) {
+  return ::accept4(fd, peer, len, flags);
+}
+inline int connect(int fd, const sockaddr *sa, socklen_t len) {
+  return ::connect(fd, sa, len);
+}
+inline int socket(int family, int type) {
+  return ::socket(family, type, 0);
+}
+}  // namespace asynctcp::backend::sys
+
+#endif

@@ -164,7 +164,7 @@ void wake() {
 }
 
 uint64_t eventTimeMs() {
-  return loop().nowUs / 1000u;  // taken when epoll_wait returned
+  return loop().nowMs;  // taken when epoll_wait returned
 }
 
 void run() {
@@ -178,6 +178,7 @@ void run() {
     if (n < 0 && errno != EINTR)
       std::abort();  // the epoll fd itself is broken
     L.nowUs = os::nowUs();
+    L.nowMs = L.nowUs / 1000u;
     for (int i = 0; i < n; ++i)
       dispatch(evs[i]);
     runReady();

@@ -142,6 +142,7 @@ struct Loop {
   std::vector<Listener *> closedListeners;
   std::vector<Listener *> pausedListeners;
   uint64_t nowUs = 0;       // taken once per pass, after epoll_wait
+  uint64_t nowMs = 0;       // the same in ms: every received message is stamped with it
   bool ackNotices = false;  // the kernel reports acks of marked writes (ack_probe.cpp)
   Conn *inOnAck = nullptr;  // whose acked() event is running
   // The connection being handed to the core, with the addresses accept4 gave:

@@ -125,8 +125,8 @@ void Notifier::wait(int64_t timeoutMs) {
 }
 
 // Set by the service thread itself, so it knows itself from its first instruction on.
-__thread bool detail::t_isService = false;
-__thread bool detail::t_holdsCore = false;
+__thread bool detail::t_isService ASYNCTCP_FAST_TLS = false;
+__thread bool detail::t_holdsCore ASYNCTCP_FAST_TLS = false;
 
 namespace {
 
