@@ -151,9 +151,13 @@ TEST(ThreadContract, ABlockingCallbackDoesNotDelayCallsFromOtherThreads) {
   EXPECT_EQ(other.write("during the callback"), 19u);
   EXPECT_GT(other.space(), 0u);
   EXPECT_TRUE(other.connected());
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
   EXPECT_TRUE(blocking.load()) << "the callback ended before the calls were timed";
-  EXPECT_LT(took.count(), 200) << "calls from another thread waited for a callback";
+  EXPECT_LT(took.count(), 200000) << "calls from another thread waited for a callback";
+  std::printf(
+      "[ measured ] write()+space()+connected() from another thread during a 1 s "
+      "callback: %lld us\n",
+      static_cast<long long>(took.count()));
   // The bytes went out at once; their echo is delivered once the service thread is free.
   EXPECT_TRUE(log.waitReceived(19, 5000ms));
   slow.onDisconnect([](void *, AsyncClient *) {});
