@@ -320,3 +320,96 @@ TEST(ThreadContract, SpaceFromOtherThreadsNeverExceedsTheBudgetNorGrowsWithoutAn
   EXPECT_GT(grew, 10u) << "space() rarely grew: " << grew << " of " << reads << " reads";
   c.close();
 }
+
+// close() and connect() under the user's lock from other threads, while the same clients'
+// callbacks take that lock: one thread writes, another closes connected clients and
+// reconnects ended ones, for a second and a half. Must finish, with every connect ending in
+// exactly one onDisconnect.
+TEST(ThreadContract, CloseAndConnectUnderTheUserLockWhileCallbacksTakeItNeverDeadlock) {
+  EchoServer echo;
+  ASSERT_TRUE(echo.listening());
+  std::mutex userLock;
+  constexpr int kClients = 6;
+  struct Cycling {
+    AsyncClient client;
+    bool live = false;  // between connect() and onDisconnect; under userLock
+    int connects = 0, ends = 0;
+  };
+  std::vector<std::unique_ptr<Cycling>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    auto cy = std::make_unique<Cycling>();
+    Cycling *p = cy.get();
+    p->client.onConnect([&userLock](void *, AsyncClient *c) {
+      std::lock_guard<std::mutex> g(userLock);
+      c->write("hello");
+    });
+    p->client.onData([&userLock](void *, AsyncClient *c, void *, size_t) {
+      std::lock_guard<std::mutex> g(userLock);
+      (void)c->space();
+    });
+    p->client.onError(
+        [&userLock](void *, AsyncClient *, int8_t) { std::lock_guard<std::mutex> g(userLock); });
+    p->client.onDisconnect([p, &userLock](void *, AsyncClient *) {
+      std::lock_guard<std::mutex> g(userLock);
+      p->live = false;
+      ++p->ends;
+    });
+    clients.push_back(std::move(cy));
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> cycles{0};
+  std::thread writer([&] {
+    while (!stop)
+      for (auto &c : clients) {
+        std::lock_guard<std::mutex> g(userLock);
+        if (c->client.connected() && c->client.space() > 64)
+          c->client.write("0123456789abcdef");
+      }
+  });
+  std::thread cycler([&] {
+    unsigned n = 0;
+    while (!stop) {
+      Cycling &c = *clients[n++ % kClients];
+      std::lock_guard<std::mutex> g(userLock);
+      if (!c.live) {
+        if (c.client.connect(loopback4(), echo.port())) {
+          c.live = true;
+          ++c.connects;
+        }
+      } else if (c.client.connected()) {
+        c.client.close();
+        ++cycles;
+      }
+    }
+  });
+  std::this_thread::sleep_for(1500ms);
+  stop = true;
+  std::atomic<int> joined{0};
+  std::thread joiner([&] {
+    writer.join();
+    cycler.join();
+    joined = 1;
+  });
+  if (!waitFor([&] { return joined.load() == 1; }, 10000ms)) {
+    joiner.detach();
+    FAIL() << "a thread holding the user's lock waited in close()/connect() while a callback "
+              "waited for that lock (deadlock)";
+  }
+  joiner.join();
+  {
+    std::lock_guard<std::mutex> g(userLock);
+    for (auto &c : clients)
+      c->client.close();
+  }
+  EXPECT_TRUE(waitFor([&] {
+    std::lock_guard<std::mutex> g(userLock);
+    for (auto &c : clients)
+      if (c->live)
+        return false;
+    return true;
+  }));
+  std::lock_guard<std::mutex> g(userLock);
+  for (auto &c : clients)
+    EXPECT_EQ(c->ends, c->connects) << "every connect ends in one onDisconnect";
+  EXPECT_GT(cycles.load(), kClients) << "the cycler hardly closed anything";
+}

@@ -44,10 +44,15 @@ uint64_t fnv(uint64_t h, const void *data, size_t size) {
 }
 constexpr uint64_t kFnvStart = 14695981039346656037ull;
 
+// How long a test waits for the queue to overflow: far past what it takes (milliseconds when
+// idle), within the tests' 60 s.
+constexpr auto kFillBound = std::chrono::seconds(20);
+
 // An AsyncServer on the stack's TAP address whose onData is slow (it sleeps), so the
-// tcpip thread outruns the service thread. Its first onData waits until lwIP has been
-// refused at least once (or 3 s): how soon a slow consumer alone fills the queue depends on
-// how busy the machine is, and the tests must take the ERR_MEM path every time. Each connection is
+// tcpip thread outruns the service thread. Its first onData holds the service thread until
+// lwIP has been refused at least once (bounded by kFillBound): the peers keep sending, so the
+// queue fills however busy the machine is, and the tests take the ERR_MEM path every time
+// (a 3 s bound was once too short on a loaded CI machine). Each connection is
 // checksummed as it arrives; after `expect` bytes the server writes the 8-byte checksum back and
 // closes, from inside onData.
 class SlowSink {
@@ -85,7 +90,7 @@ private:
     c->onData(
         [this, conn](void *, AsyncClient *cl, void *data, size_t len) {
           if (!_filled) {
-            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+            const auto until = std::chrono::steady_clock::now() + kFillBound;
             while (stats::rxRefused() == _refused0 && std::chrono::steady_clock::now() < until)
               std::this_thread::sleep_for(std::chrono::milliseconds(1));
             _filled = true;
@@ -284,8 +289,8 @@ TEST(QueueSaturation, OtherConnectionsKeepBeingServedWhileTheQueueIsFull) {
   for (auto &p : peers)
     p->join();
   const uint64_t refused = stats::rxRefused() - refused0;
-  // The sink's first onData holds the service thread until lwIP refuses (up to 3 s on a
-  // loaded machine); the pinger is judged on the rounds that started after that hold.
+  // The sink's first onData holds the service thread until lwIP refuses (kFillBound at most);
+  // the pinger is judged on the rounds that started after that hold.
   const Clock::time_point filled = sink.filledAt();
   ASSERT_NE(filled, Clock::time_point()) << "the sink never got data";
   const size_t rounds = pinger.roundsSince(filled);
@@ -321,7 +326,7 @@ TEST(QueueSaturation, EchoCallsIntoLwipWhileRecvIsRefused_NoDeadlock) {
   for (int i = 0; i < kSinks; ++i)
     sinks.push_back(std::make_unique<FastSender>(sink.port(), size, 80 + uint32_t(i)));
   // The echoes start once the queue is overrun, so they run while recv is refused.
-  ASSERT_TRUE(waitFor([&] { return stats::rxRefused() > refused0; }, 10000ms))
+  ASSERT_TRUE(waitFor([&] { return stats::rxRefused() > refused0; }, kFillBound))
       << "the sinks never filled the queue";
   std::atomic<int> intact{0};
   std::vector<std::thread> echoes;
