@@ -30,6 +30,22 @@ bool isTargetChar(unsigned char c) {
   return c > 0x20 && c < 0x7f;
 }
 
+// Whether a byte may stand anywhere in a line of the head (RFC 9112 §3, §5; RFC 9110 §5.5):
+// the request line is visible ASCII and spaces; header lines also take HTAB and obs-text. CR
+// and LF are looked at where the line ends. Everything else (NUL, other controls, DEL) is
+// refused where it stands.
+bool isHeadByte(unsigned char c, bool requestLine) {
+  if (c == '\r' || c == '\n' || c == ' ')
+    return true;
+  if (requestLine)
+    return c > 0x20 && c < 0x7f;
+  return c == '\t' || (c > 0x20 && c != 0x7f);
+}
+
+bool allHeadBytes(const char *data, size_t len, bool requestLine) {
+  return std::all_of(data, data + len, [&](char c) { return isHeadByte(c, requestLine); });
+}
+
 bool equalsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
     return false;
@@ -129,9 +145,18 @@ size_t RequestParser::feedHead(const char *data, size_t len) {
     const char *start = data + used;
     const char *nl = static_cast<const char *>(std::memchr(start, '\n', len - used));
     size_t chunk = nl != nullptr ? size_t(nl - start) + 1 : len - used;
-    // Checked before buffering, so a client that never ends its head costs at most the limit.
-    if (_headBytes + chunk > _maxHeadBytes) {
-      fail(_state == State::RequestLine ? 414 : 431);
+    // Both checked before buffering, so a client that never ends its head costs at most the
+    // limit. Bytes no head may hold are a bad request, however many (64 KiB of NUL is not a
+    // long URI); only those within the limit are looked at, so the answer does not depend on
+    // how the stream was split.
+    const bool requestLine = _state == State::RequestLine;
+    const size_t room = _maxHeadBytes - _headBytes;
+    if (!allHeadBytes(start, std::min(chunk, room), requestLine)) {
+      fail(400);
+      return used;
+    }
+    if (chunk > room) {
+      fail(requestLine ? 414 : 431);
       return used;
     }
     _headBytes += chunk;

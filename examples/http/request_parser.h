@@ -3,9 +3,10 @@
 // It knows nothing about sockets: feed() it bytes as they arrive, split anywhere, and it
 // consumes at most one request (head and body) per call, so pipelined requests come out one
 // at a time, in order. Request bodies framed by Content-Length are consumed and dropped, not
-// stored. The head is bounded (maxHeadBytes); anything malformed ends in an error status the
-// server answers before closing. No allocation beyond the current line and the request fields,
-// no exceptions: a fuzz target only needs feed(), done(), failed() and reset().
+// stored. The head is bounded (maxHeadBytes), and a byte no head may hold (NUL, another
+// control) fails at once; anything malformed ends in an error status the server answers
+// before closing. No allocation beyond the current line and the request fields, no
+// exceptions: a fuzz target only needs feed(), done(), failed() and reset().
 #pragma once
 
 #include <cstddef>
@@ -36,6 +37,8 @@ public:
   // the next request and are fed again after reset().
   size_t feed(const char *data, size_t len);
 
+  // Whether bytes of a request have arrived since reset(): one is under way.
+  bool started() const { return _state != State::RequestLine || _headBytes > 0; }
   bool done() const { return _state == State::Done; }
   bool failed() const { return _state == State::Failed; }
   const Request &request() const { return _request; }  // complete once done()

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,28 +23,51 @@ sigset_t stopSignals() {
   return signals;
 }
 
-[[noreturn]] void usage(const char *argv0) {
-  std::fprintf(stderr, "usage: %s [--host ADDRESS] [--port N] [--verbose]\n", argv0);
+[[noreturn]] void usage(const char *argv0, std::initializer_list<MillisecondsOption> extra) {
+  std::fprintf(stderr, "usage: %s [--host ADDRESS] [--port N] [--verbose]", argv0);
+  for (const MillisecondsOption &o : extra)
+    std::fprintf(stderr, " [%s N]", o.name);
+  std::fprintf(stderr, "\n");
   std::exit(2);
+}
+
+bool parseNumber(const char *text, long long max, long long &out) {
+  char *end = nullptr;
+  errno = 0;
+  out = std::strtoll(text, &end, 10);
+  return end != text && *end == '\0' && errno == 0 && out >= 0 && out <= max;
+}
+
+// Parses argv[i] if it is one of `extra` (taking its value too); false if it is not one.
+bool parseExtra(int argc, char **argv, int &i, std::initializer_list<MillisecondsOption> extra) {
+  for (const MillisecondsOption &o : extra) {
+    if (std::strcmp(argv[i], o.name) != 0)
+      continue;
+    long long ms = 0;
+    if (i + 1 >= argc || !parseNumber(argv[++i], UINT32_MAX, ms))
+      usage(argv[0], extra);
+    *o.value = uint32_t(ms);
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
 
-ServerOptions parseServerOptions(int argc, char **argv, uint16_t defaultPort) {
+ServerOptions parseServerOptions(int argc, char **argv, uint16_t defaultPort,
+                                 std::initializer_list<MillisecondsOption> extra) {
   ServerOptions o;
-  long port = defaultPort;
+  long long port = defaultPort;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--host") == 0 && i + 1 < argc) {
       o.host = argv[++i];
     } else if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-      char *end = nullptr;
-      port = std::strtol(argv[++i], &end, 10);
-      if (*end != '\0' || port < 0 || port > 65535)
-        usage(argv[0]);
+      if (!parseNumber(argv[++i], 65535, port))
+        usage(argv[0], extra);
     } else if (std::strcmp(argv[i], "--verbose") == 0) {
       o.verbose = true;
-    } else {
-      usage(argv[0]);
+    } else if (!parseExtra(argc, argv, i, extra)) {
+      usage(argv[0], extra);
     }
   }
   if (!o.address.fromString(o.host)) {

@@ -1,11 +1,14 @@
-// What every example server's main() does around its callbacks: parse --host/--port/--verbose,
-// listen, print "listening on HOST:PORT" (scripts and tests read the port from it), then wait
-// for SIGINT/SIGTERM and stop without cutting connections off mid-answer.
+// What every example server's main() does around its callbacks: parse --host/--port/--verbose
+// (and the server's own millisecond options, such as its timeouts), listen, print "listening on
+// HOST:PORT" (scripts and tests read the port from it), then wait for SIGINT/SIGTERM and stop
+// without cutting connections off mid-answer.
 #pragma once
 
 #include <AsyncTCP.h>
 
 #include <atomic>
+#include <cstdint>
+#include <initializer_list>
 
 namespace example {
 
@@ -16,8 +19,15 @@ struct ServerOptions {
   bool verbose = false;
 };
 
+// An option of one server, in milliseconds: `--name N` sets *value, which holds the default.
+struct MillisecondsOption {
+  const char *name;
+  uint32_t *value;
+};
+
 // Exits with status 2 and a usage line on anything it does not understand.
-ServerOptions parseServerOptions(int argc, char **argv, uint16_t defaultPort);
+ServerOptions parseServerOptions(int argc, char **argv, uint16_t defaultPort,
+                                 std::initializer_list<MillisecondsOption> extra = {});
 
 // Blocks SIGINT and SIGTERM. Call before the first AsyncServer/AsyncClient exists: the
 // library's service thread inherits the mask, so the signals reach waitForStop() instead of
