@@ -20,6 +20,9 @@
 //     request/response server that writes from onData): there the ack is news,
 //     not a go-ahead, and a notice (or a look at 5 ms) per request costs one
 //     syscall in three (~15% of its CPU). A write from onAck brings notices back.
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/net_tstamp.h>
@@ -323,3 +326,5 @@ void giveUpAckNotice(Conn *c) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)

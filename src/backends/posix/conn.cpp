@@ -1,5 +1,8 @@
 // One TCP connection: non-blocking reads and writes on an edge-triggered fd,
 // the user-space send queue, peer-ack accounting with SIOCOUTQ, and closing.
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include <errno.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -728,3 +731,5 @@ bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)

@@ -1,5 +1,8 @@
 // Asynchronous name resolution with c-ares, driven by the same epoll loop:
 // c-ares tells us its sockets, we poll them, and feed readiness back.
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include <ares.h>
 #include <netinet/in.h>
 
@@ -152,3 +155,5 @@ bool setDnsServers(const char *csv) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)

@@ -1,4 +1,7 @@
 // errno → lwIP err_t, so user code compares errors the same way on both stacks.
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include <errno.h>
 
 #include "backends/posix/poll_loop.h"
@@ -50,3 +53,5 @@ err_t errnoToErr(int e) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)

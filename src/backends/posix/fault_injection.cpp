@@ -1,3 +1,6 @@
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include "backends/posix/fault_injection.h"
 
 #include <errno.h>
@@ -138,3 +141,5 @@ int socket(int family, int type) {
 }
 
 }  // namespace asynctcp::backend::sys
+
+#endif  // !defined(ESP_PLATFORM)

@@ -1,4 +1,7 @@
 // Listening sockets: bind, listen, and accept in batches.
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -144,3 +147,5 @@ void listenerHandleEvents(Listener *l) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)

@@ -1,4 +1,7 @@
 // struct pbuf for onPacket on this stack: one allocation, payload behind the header.
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include <cstdlib>
 #include <cstring>
 
@@ -28,3 +31,5 @@ extern "C" uint8_t pbuf_free(struct pbuf *p) {
   std::free(p);
   return 1;
 }
+
+#endif  // !defined(ESP_PLATFORM)

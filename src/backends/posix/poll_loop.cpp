@@ -1,5 +1,8 @@
 // The epoll loop. It is the service thread: readiness becomes core events
 // directly, with no queue in between. Other threads reach it through an eventfd.
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include "backends/posix/poll_loop.h"
 
 #include <errno.h>
@@ -211,3 +214,5 @@ void markReady(Conn *c) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)

@@ -1,3 +1,6 @@
+// Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
 #include "backends/posix/sockaddr.h"
 
 #include "core/ip_bytes.h"
@@ -40,3 +43,5 @@ void fromSockAddr(const SockAddr &sa, IPAddress *ip, uint16_t *port) {
 }
 
 }  // namespace asynctcp::backend
+
+#endif  // !defined(ESP_PLATFORM)
