@@ -242,8 +242,10 @@ void readSome(Conn *c) {
     ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
     if (n > 0) {
       events::received(c->owner, loop().readBuf, size_t(n));
-      if (c->dead || !c->owner)
-        return;  // closed or deleted in the callback
+      // A write in the callback that failed (a reset) consumed the socket's error, so the
+      // next recv() would return 0 and pass the reset off as a FIN: report it from the loop.
+      if (c->dead || !c->owner || c->failErrno)
+        return;  // closed or deleted in the callback, or a write in it failed
       if (size_t(n) < kReadBufSize && !c->rdhup) {
         // The kernel gave all it had: a new edge comes with the next data. Not so
         // for a FIN already queued behind it: that edge has been consumed.
