@@ -32,12 +32,12 @@ void ServerImpl::onAccepted(backend::Conn *conn) {
   // Without the core lock, as every callback (see ClientImpl::callHandler).
   void *const arg = onClientArg;
   Service::runCallback(this, [&] { onClient(arg, client); });
-  Service::running().afterCallback();
 }
 
 namespace events {
 void accepted(ServerImpl *server, backend::Conn *conn) {
   server->onAccepted(conn);
+  Service::running().afterEvent();  // as every event (client_impl.cpp)
 }
 }  // namespace events
 

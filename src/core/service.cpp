@@ -168,6 +168,7 @@ void Service::runTimers(uint64_t now) {
     if (c->trackIndex == UINT32_MAX)
       continue;  // ended meanwhile (retired, not freed yet)
     c->fireTimers(now);
+    afterEvent();
     if (c->trackIndex != UINT32_MAX)
       armTimer(c->nextDeadline(now));
   }
@@ -177,22 +178,22 @@ void Service::loopIteration() {
   uint64_t now = os::nowMs();
   if (now >= _nextTimerAt)
     runTimers(now);
-  afterCallback();
+  afterEvent();
   freeRetired();
 }
 
 namespace events {
 int64_t nextTimeoutMs() {
-  return Service::get().nextTimeoutMs();
+  return Service::instance().nextTimeoutMs();
 }
 void loopIteration() {
-  Service::get().loopIteration();
+  Service::instance().loopIteration();
 }
 void releaseForWait() {
-  Service::get().unlockCore();
+  Service::instance().unlockCore();
 }
 void acquireAfterWait() {
-  Service::get().lockCore();
+  Service::instance().lockCore();
 }
 }  // namespace events
 
