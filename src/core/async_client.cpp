@@ -2,7 +2,7 @@
 // caller's thread, so a call from another thread never waits for a user callback.
 #include "AsyncTCP.h"
 #include "core/client_impl.h"
-#include "core/ip_bytes.h"
+#include "ip/ip_bytes.h"
 #include "core/service.h"
 #include "os/os.h"
 

@@ -1,6 +1,6 @@
 // AsyncServer's public methods, run under the core lock like AsyncClient's.
 #include "AsyncTCP.h"
-#include "core/ip_bytes.h"
+#include "ip/ip_bytes.h"
 #include "core/server_impl.h"
 #include "core/service.h"
 

@@ -2,7 +2,7 @@
 // one onDisconnect per connection), and the events the backend reports.
 #include "core/client_impl.h"
 
-#include "core/ip_bytes.h"
+#include "ip/ip_bytes.h"
 #include "core/service.h"
 #include "os/os.h"
 

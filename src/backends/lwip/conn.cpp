@@ -3,8 +3,8 @@
 // thread and calls lwIP under the core lock.
 #include <algorithm>
 
+#include "backends/lwip/internal.h"
 #include "backends/lwip/ip_convert.h"
-#include "backends/lwip/mailbox.h"
 
 extern "C" {
 #include "lwip/priv/tcp_priv.h"  // tcp_process_refused_data

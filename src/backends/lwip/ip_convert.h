@@ -1,4 +1,4 @@
-// IPAddress <-> lwIP's ip_addr_t for the backend: core/ip_bytes.h does the work, so
+// IPAddress <-> lwIP's ip_addr_t for the backend: ip/ip_bytes.h does the work, so
 // that it holds for the library's IPAddress and arduino-esp32's alike.
 #pragma once
 
@@ -7,7 +7,7 @@ extern "C" {
 }
 
 #include "AsyncTCP.h"
-#include "core/ip_bytes.h"
+#include "ip/ip_bytes.h"
 
 namespace asynctcp::backend {
 

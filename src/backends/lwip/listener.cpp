@@ -1,7 +1,7 @@
 // Listening pcbs. Accepted pcbs get their callbacks in the tcpip thread (so no
 // event is missed) and reach the core through the listener's mailbox.
+#include "backends/lwip/internal.h"
 #include "backends/lwip/ip_convert.h"
-#include "backends/lwip/mailbox.h"
 
 namespace asynctcp::backend {
 

@@ -1,6 +1,6 @@
 // The ready list between the tcpip thread and the service thread, and the
 // service thread's loop over it.
-#include "backends/lwip/mailbox.h"
+#include "backends/lwip/internal.h"
 
 #include "backends/lwip/lwip_stats.h"
 

@@ -35,7 +35,7 @@ extern "C" {
 #include <cstring>
 
 #include "asynctcp/lwip_host.h"
-#include "backends/lwip/mailbox.h"
+#include "backends/lwip/internal.h"
 
 namespace asynctcp::backend {
 

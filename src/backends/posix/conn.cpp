@@ -16,14 +16,13 @@
 #include <cstring>
 
 #include "backends/posix/fault_injection.h"
-#include "backends/posix/poll_loop.h"
+#include "backends/posix/internal.h"
 #include "backends/posix/sockaddr.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
 
 namespace {
-constexpr size_t kReadBufSize = 64 * 1024;
 constexpr int kReadsPerEvent = 16;     // 1 MiB, then yield to other connections (libuv: 32)
 constexpr uint64_t kLingerMs = 10000;  // a closed connection's time to flush
 constexpr size_t kMinChunk = 4096;

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "backends/posix/fault_injection.h"
-#include "backends/posix/poll_loop.h"
+#include "backends/posix/internal.h"
 #include "backends/posix/sockaddr.h"
-#include "core/ip_bytes.h"
+#include "ip/ip_bytes.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {

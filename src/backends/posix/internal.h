@@ -121,6 +121,9 @@ struct Listener : Pollable {
   uint64_t pausedUntil = 0;  // out of epoll until then (fd limit reached)
 };
 
+// The one receive buffer's size (Loop::readBuf): the most one recv() takes.
+constexpr size_t kReadBufSize = 64 * 1024;
+
 // The loop's shared state, service thread only.
 struct Loop {
   int epfd = -1;
@@ -150,7 +153,7 @@ struct Loop {
   Conn *accepted = nullptr;
   const Listener *acceptedBy = nullptr;
   SockAddr acceptedPeer;
-  uint8_t *readBuf = nullptr;
+  uint8_t *readBuf = nullptr;  // kReadBufSize bytes: every connection reads into it
 };
 
 // Raw storage rather than a pointer: hot paths reach the loop in one step. Trivial to
