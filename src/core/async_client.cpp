@@ -2,8 +2,8 @@
 // caller's thread, so a call from another thread never waits for a user callback.
 #include "AsyncTCP.h"
 #include "core/client_impl.h"
-#include "ip/ip_bytes.h"
 #include "core/service.h"
+#include "ip/ip_bytes.h"
 #include "os/os.h"
 
 using asynctcp::ClientImpl;

@@ -1,8 +1,8 @@
 // AsyncServer's public methods, run under the core lock like AsyncClient's.
 #include "AsyncTCP.h"
-#include "ip/ip_bytes.h"
 #include "core/server_impl.h"
 #include "core/service.h"
+#include "ip/ip_bytes.h"
 
 using asynctcp::ServerImpl;
 using asynctcp::Service;

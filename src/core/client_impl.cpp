@@ -2,8 +2,8 @@
 // one onDisconnect per connection), and the events the backend reports.
 #include "core/client_impl.h"
 
-#include "ip/ip_bytes.h"
 #include "core/service.h"
+#include "ip/ip_bytes.h"
 #include "os/os.h"
 
 namespace asynctcp {

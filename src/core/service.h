@@ -51,6 +51,7 @@ public:
   // into the dispatch code without a frame of its own.
   template <class F>
   static void runCallback(const void *object, const F &callback) noexcept {
+    ASYNCTCP_ASSERT_CORE_LOCKED();
     Service &s = running();
     s._inCallbackOf = object;
     s.unlockCore();
@@ -75,6 +76,7 @@ public:
     os::setHoldsCore(true);
   }
   void unlockCore() {
+    ASYNCTCP_ASSERT_CORE_LOCKED();
     os::setHoldsCore(false);
     _core.unlock();
   }
@@ -98,6 +100,7 @@ public:
       runAfterWork();
   }
   void schedulePush(ClientImpl *c) {
+    ASYNCTCP_ASSERT_CORE_LOCKED();
     _pushes.push_back(c);
     _afterWork = true;
   }

@@ -58,9 +58,20 @@ struct Listener : Mailbox {
 };
 
 // The tcpip core lock: lwIP's raw API is called only while holding it.
+//
+// Lock order, never the other way round: the core lock (core/service.h), then lwIP's
+// tcpip core lock (CoreLock), then the mail lock (mailLock()). The service thread and
+// public calls hold the core lock and take CoreLock for a raw-API call. lwIP's own
+// thread holds its tcpip core lock while it runs our lwIP callbacks, which take the mail
+// lock to record news; it never takes the core lock, so it never waits for the service
+// thread (that wait deadlocked ESP32 when the queue was full). CoreLock asserts the order.
 class CoreLock {
 public:
   CoreLock();
+  // Netif set-up (netif.cpp): touches lwIP only, from a thread that need not hold the
+  // core lock (the stack starts before the service, a test adds a TAP netif from main).
+  struct NetifSetup {};
+  explicit CoreLock(NetifSetup);
   ~CoreLock();
   CoreLock(const CoreLock &) = delete;
   CoreLock &operator=(const CoreLock &) = delete;

@@ -51,6 +51,10 @@ Mailbox *popReady() {
 }  // namespace
 
 CoreLock::CoreLock() {
+  ASYNCTCP_ASSERT_CORE_LOCKED();  // the lock order (internal.h)
+  LOCK_TCPIP_CORE();
+}
+CoreLock::CoreLock(NetifSetup) {
   LOCK_TCPIP_CORE();
 }
 CoreLock::~CoreLock() {

@@ -333,6 +333,7 @@ constexpr uint32_t kAckNoticed = EPOLLMSG;
 }  // namespace
 
 void connHandleEvents(Conn *c, uint32_t ev) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (__builtin_expect(ev & EPOLLERR, 0))
     ev = takeNoticeFrom(c, ev);
   if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -474,6 +475,7 @@ void txRelease(Conn *c) {
 // ---- the backend interface ----
 
 ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   SockAddr sa = toSockAddr(ip, port);
   int fd = sys::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0)
@@ -535,6 +537,7 @@ size_t roomFor(Conn *c, size_t want) {
 }  // namespace
 
 size_t space(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (!c->promptAcks && c->unacked)
     probeSilently(c);
   return room(c);
@@ -586,6 +589,7 @@ inline ssize_t sendNow(Conn *c, const char *data, size_t n, int flags) {
 }  // namespace
 
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->dead || c->connecting || c->failErrno)
     return 0;
   noteWrite(c, flags);
@@ -617,6 +621,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
 }
 
 err_t send(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->dead || c->connecting)
     return ERR_CONN;
   noteWrite(c, 0);
@@ -641,6 +646,7 @@ void setReading(Conn *c, bool on) {
 }
 
 void close(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
   if (c->dead)
     return;
@@ -671,6 +677,7 @@ void close(Conn *c) {
 }
 
 void abort(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
   destroy(c, true);
 }

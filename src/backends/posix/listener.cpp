@@ -100,6 +100,7 @@ uint16_t listenerPort(Listener *l) {
 }
 
 void closeListener(Listener *l) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   l->owner = nullptr;
   ::close(l->fd);  // connections still in the kernel's queue are reset
   loop().closedListeners.push_back(l);
