@@ -164,7 +164,7 @@ void AsyncClient::setSendBuffer(size_t bytes) {
     return;
   Service::call([&] {
     _impl->setSendBuffer(bytes);
-    if (_impl->conn && _impl->state == ESTABLISHED)
+    if (_impl->conn)  // connected, or connecting: the options given at connect() change
       asynctcp::backend::setSendBudget(_impl->conn, bytes);
   });
 }
@@ -180,7 +180,7 @@ int AsyncClient::lastErrno() const {
 void AsyncClient::setNoDelay(bool nodelay) const {
   Service::call([&] {
     _impl->noDelay = nodelay;
-    if (_impl->conn && _impl->state == ESTABLISHED)
+    if (_impl->conn)
       asynctcp::backend::setNoDelay(_impl->conn, nodelay);
   });
 }
@@ -295,7 +295,7 @@ void AsyncClient::onAck(AcAckHandler cb, void *arg) {
   Service::call([&] {
     setHandler<asynctcp::Ev::Ack>(_impl, cb, arg);  // the lock is held: taken at once
     // The backend looks for acks promptly only while someone listens.
-    if (_impl->conn && _impl->state == ESTABLISHED)
+    if (_impl->conn)
       asynctcp::backend::setAckEvents(_impl->conn, _impl->handlers.has(asynctcp::Ev::Ack));
   });
 }

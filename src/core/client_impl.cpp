@@ -75,29 +75,28 @@ void ClientImpl::beginConnection(uint64_t now) {
   Service::instance().track(this, now);
 }
 
-void ClientImpl::cacheAddresses() {
-  IPAddress local, remote;
-  uint16_t lport = 0, rport = 0;
-  if (conn && backend::addresses(conn, &local, &lport, &remote, &rport))
-    setAddresses(local, lport, remote, rport);
+void ClientImpl::attachAccepted(backend::Conn *c, const backend::Endpoints &ends,
+                                bool serverNoDelay) {
+  conn = c;
+  noDelay = serverNoDelay;
+  backend::adopt(c, this, options());
+  state = ESTABLISHED;
+  setAddresses(ends.local, ends.localPort, ends.remote, ends.remotePort);
+  beginConnection(os::nowMs());
 }
 
-void ClientImpl::attachAccepted(backend::Conn *c, bool serverNoDelay) {
-  conn = c;
-  backend::setOwner(c, this);
-  state = ESTABLISHED;
-  noDelay = serverNoDelay;
-  if (noDelay)
-    backend::setNoDelay(c, true);
-  backend::setAckEvents(c, handlers.has(Ev::Ack));
-  cacheAddresses();
-  beginConnection(os::nowMs());
+backend::ConnOptions ClientImpl::options() const {
+  backend::ConnOptions o;
+  o.noDelay = noDelay;
+  o.ackEvents = handlers.has(Ev::Ack);
+  o.sendBudget = sendBuffer();
+  return o;
 }
 
 bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port) {
   if (state != CLOSED || endPending || dns())
     return false;
-  backend::ConnectResult r = backend::connect(ip, port, this);
+  backend::ConnectResult r = backend::connect(ip, port, this, options());
   if (!r.conn) {
     // Could not even start (bad address, no fds): a false return, no callbacks.
     lastErrno = int16_t(r.sysErr);
@@ -129,7 +128,7 @@ void ClientImpl::onResolved(const IPAddress *ip) {
     end(ASYNC_TCP_ERR_DNS);
     return;
   }
-  backend::ConnectResult r = backend::connect(*ip, extra->connectPort, this);
+  backend::ConnectResult r = backend::connect(*ip, extra->connectPort, this, options());
   if (!r.conn) {
     lastErrno = int16_t(r.sysErr);
     end(r.err);
@@ -139,13 +138,9 @@ void ClientImpl::onResolved(const IPAddress *ip) {
   setAddresses(localIp(), localPort, *ip, extra->connectPort);
 }
 
-void ClientImpl::onConnected() {
-  state = ESTABLISHED;
-  if (noDelay)
-    backend::setNoDelay(conn, true);
-  backend::setAckEvents(conn, handlers.has(Ev::Ack));
-  backend::setSendBudget(conn, sendBuffer());
-  cacheAddresses();
+void ClientImpl::onConnected(const backend::Endpoints &ends) {
+  state = ESTABLISHED;  // the options were the backend's to apply, at connect()
+  setAddresses(ends.local, ends.localPort, ends.remote, ends.remotePort);
   uint64_t now = os::nowMs();
   lastRxAt = uint32_t(now);
   lastPollAt = uint32_t(now);
@@ -423,8 +418,8 @@ void ClientImpl::fireTimers(uint64_t now) {
 // callbacks left due (the ends they caused, data add()ed without send()) runs now, once
 // the event is handled (Service::afterEvent).
 namespace events {
-void connected(ClientImpl *c) {
-  c->onConnected();
+void connected(ClientImpl *c, const backend::Endpoints &ends) {
+  c->onConnected(ends);
   Service::running().afterEvent();
 }
 void received(ClientImpl *c, const uint8_t *data, size_t len) {

@@ -106,7 +106,7 @@ public:
   ClientExtra &ensureExtra();
 
   // Starting.
-  void attachAccepted(backend::Conn *c, bool serverNoDelay);
+  void attachAccepted(backend::Conn *c, const backend::Endpoints &ends, bool serverNoDelay);
   bool connectTo(const IPAddress &ip, uint16_t port);
   bool connectToHost(const char *host, uint16_t port);
 
@@ -134,7 +134,7 @@ public:
   void release(size_t len);  // held data acknowledged: open the window, maybe resume reading
 
   // Events from the backend.
-  void onConnected();
+  void onConnected(const backend::Endpoints &ends);
   // Inlined into events::received (its one caller, in client_impl.cpp): every message.
   [[gnu::always_inline]] inline void onReceived(const uint8_t *data, size_t len);
   void onReceivedPackets(struct pbuf *chain);
@@ -162,7 +162,7 @@ private:
   void end(err_t err);
   void setAddresses(const IPAddress &local, uint16_t lport, const IPAddress &remote,
                     uint16_t rport);
-  void cacheAddresses();
+  backend::ConnOptions options() const;  // what a new connection starts with
   void noteSent() {
     if (!txPending)
       startAckTimer();

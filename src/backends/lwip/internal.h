@@ -35,6 +35,7 @@ struct Conn : Mailbox {
   struct tcp_pcb *pcb = nullptr;
   uint32_t lent = 0;  // receive-window bytes lent to lwIP (conn.cpp, lendWindowByte)
   // Guarded by the mail lock.
+  Endpoints *born = nullptr;  // the ends, read in the tcpip thread when the connect completed
   bool connectedPending = false;
   bool finPending = false;
   bool errPending = false;
@@ -52,8 +53,12 @@ struct Conn : Mailbox {
 struct Listener : Mailbox {
   Listener() { kind = Kind::Listener; }
   struct tcp_pcb *pcb = nullptr;  // core lock
-  std::vector<Conn *> accepted;   // mail lock
-  ServerImpl *owner = nullptr;    // service thread
+  struct Accepted {
+    Conn *conn;
+    Endpoints ends;  // read from the pcb in the tcpip thread, where it is free
+  };
+  std::vector<Accepted> accepted;  // mail lock
+  ServerImpl *owner = nullptr;     // service thread
   uint16_t port = 0;
 };
 

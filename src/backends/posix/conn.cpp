@@ -284,11 +284,14 @@ void finishConnect(Conn *c) {
     return;
   }
   c->connecting = false;
-  if (c->noDelay) {
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  }
-  events::connected(c->owner);
+  Endpoints ends;
+  SockAddr local, remote;
+  local.len = remote.len = sizeof(local.ss);
+  if (getsockname(c->fd, local.ptr(), &local.len) == 0)
+    fromSockAddr(local, &ends.local, &ends.localPort);
+  if (getpeername(c->fd, remote.ptr(), &remote.len) == 0)
+    fromSockAddr(remote, &ends.remote, &ends.remotePort);
+  events::connected(c->owner, ends);
 }
 
 // A reset must not wait for ack() while reading is held back. Returns true if
@@ -474,14 +477,15 @@ void txRelease(Conn *c) {
 
 // ---- the backend interface ----
 
-ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
+ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
+                      const ConnOptions &options) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   SockAddr sa = toSockAddr(ip, port);
   int fd = sys::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0)
     return {nullptr, errnoToErr(errno), errno};
   auto *c = new Conn(fd);
-  c->owner = owner;
+  adopt(c, owner, options);  // TCP_NODELAY before the SYN: it holds from the first segment
   c->connecting = true;
   if (sys::connect(fd, sa.ptr(), sa.len) != 0 && errno != EINPROGRESS) {
     int e = errno;
@@ -504,8 +508,13 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   return {c, ERR_OK, 0};
 }
 
-void setOwner(Conn *c, ClientImpl *owner) {
+void adopt(Conn *c, ClientImpl *owner, const ConnOptions &options) {
   c->owner = owner;
+  if (options.noDelay)
+    setNoDelay(c, true);
+  if (options.sendBudget)
+    setSendBudget(c, options.sendBudget);
+  setAckEvents(c, options.ackEvents);
 }
 
 size_t inFlight(Conn *c) {
@@ -683,7 +692,6 @@ void abort(Conn *c) {
 }
 
 void setNoDelay(Conn *c, bool on) {
-  c->noDelay = on;
   int v = on ? 1 : 0;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
 }
@@ -691,9 +699,7 @@ void setNoDelay(Conn *c, bool on) {
 bool getNoDelay(Conn *c) {
   int v = 0;
   socklen_t len = sizeof(v);
-  if (getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0)
-    return c->noDelay;
-  return v != 0;
+  return getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 && v != 0;
 }
 
 void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
@@ -714,26 +720,6 @@ uint16_t mss(Conn *c) {
   if (getsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len) != 0)
     return 0;
   return uint16_t(v);
-}
-
-bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
-               uint16_t *remotePort) {
-  Loop &L = loop();
-  if (c == L.accepted && !L.acceptedBy->wildcard) {
-    // Just accepted on a listener bound to one address: both ends are known.
-    fromSockAddr(L.acceptedBy->bound, local, localPort);
-    fromSockAddr(L.acceptedPeer, remote, remotePort);
-    return true;
-  }
-  SockAddr l, r;
-  l.len = r.len = sizeof(l.ss);
-  if (getsockname(c->fd, l.ptr(), &l.len) != 0)
-    return false;
-  if (getpeername(c->fd, r.ptr(), &r.len) != 0)
-    return false;
-  fromSockAddr(l, local, localPort);
-  fromSockAddr(r, remote, remotePort);
-  return true;
 }
 
 }  // namespace asynctcp::backend

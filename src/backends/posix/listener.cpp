@@ -122,11 +122,10 @@ void listenersResume(uint64_t nowMs) {
 }
 
 void listenerHandleEvents(Listener *l) {
-  Loop &L = loop();
   for (int i = 0; i < kAcceptsPerEvent && l->owner; ++i) {
-    L.acceptedPeer.len = sizeof(L.acceptedPeer.ss);
-    int fd = sys::accept4(l->fd, L.acceptedPeer.ptr(), &L.acceptedPeer.len,
-                          SOCK_NONBLOCK | SOCK_CLOEXEC);
+    SockAddr peer;
+    peer.len = sizeof(peer.ss);
+    int fd = sys::accept4(l->fd, peer.ptr(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED)
         continue;
@@ -140,10 +139,17 @@ void listenerHandleEvents(Listener *l) {
       delete c;
       continue;
     }
-    L.accepted = c;
-    L.acceptedBy = l;
-    events::accepted(l->owner, c);  // may close this listener (server deleted or end())
-    L.accepted = nullptr;
+    // Both ends travel with the event: the peer from accept4(), our end from the
+    // listener's own address unless it listens on every address.
+    Endpoints ends;
+    fromSockAddr(peer, &ends.remote, &ends.remotePort);
+    SockAddr local = l->bound;
+    if (l->wildcard) {
+      local.len = sizeof(local.ss);
+      getsockname(fd, local.ptr(), &local.len);
+    }
+    fromSockAddr(local, &ends.local, &ends.localPort);
+    events::accepted(l->owner, c, ends);  // may close this listener (server deleted or end())
   }
 }
 
