@@ -14,7 +14,7 @@ idf_component_register(
     "${asynctcp_root}/src/core/client_impl.cpp"
     "${asynctcp_root}/src/core/server_impl.cpp"
     "${asynctcp_root}/src/core/service.cpp"
-    "${asynctcp_root}/src/core/ip_address.cpp"
+    "${asynctcp_root}/src/ip/ip_address.cpp"
     "${asynctcp_root}/src/core/dns_servers.cpp"
     "${asynctcp_root}/src/os/freertos/os_freertos.cpp"
     "${asynctcp_root}/src/backends/lwip/mailbox.cpp"
@@ -34,7 +34,7 @@ idf_component_register(
 # components/, "espressif__arduino-esp32" from the component manager), user code
 # sees ARDUINO and AsyncTCP.h takes arduino-esp32's IPAddress: the library must be
 # compiled the same way, or the two disagree on the class in every signature (and
-# src/core/ip_address.cpp would define its members a second time). arduino-esp32
+# src/ip/ip_address.cpp would define its members a second time). arduino-esp32
 # gives ARDUINO, ESP32 and its headers only to components linking it, so link it,
 # PUBLIC: components using AsyncTCP then see ARDUINO too. Not a conditional
 # REQUIRES: ESP-IDF reads REQUIRES in its early expansion, where nothing after

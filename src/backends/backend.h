@@ -46,13 +46,29 @@ uint16_t listenerPort(Listener *l);
 void closeListener(Listener *l);  // no events for it after this call
 
 // ---- connections ----
+// A connection's two ends, as the backend learnt them when it was born.
+struct Endpoints {
+  IPAddress local, remote;
+  uint16_t localPort = 0, remotePort = 0;
+};
+
 struct ConnectResult {
   Conn *conn;
   err_t err;
   int sysErr;
 };
-ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner);
-void setOwner(Conn *c, ClientImpl *owner);  // for accepted connections
+// What the core gives a connection when it is made: the backend applies it itself.
+struct ConnOptions {
+  bool noDelay = false;
+  bool ackEvents = false;  // see setAckEvents()
+  size_t sendBudget = 0;   // see setSendBudget(); 0: the stack's default
+};
+ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
+                      const ConnOptions &options);
+// An accepted connection's owner and options. The core calls it inside events::accepted(),
+// before any user code runs: the one call back into the backend at a connection's birth
+// (its owner exists only once the core has made it).
+void adopt(Conn *c, ClientImpl *owner, const ConnOptions &options);
 
 // Send side. space() is the free room in the send budget: bytes queued here or
 // sent and not yet acknowledged by the peer count against it.
@@ -88,8 +104,6 @@ void setNoDelay(Conn *c, bool on);
 bool getNoDelay(Conn *c);
 void setKeepAlive(Conn *c, uint32_t ms, uint8_t count);
 uint16_t mss(Conn *c);
-bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
-               uint16_t *remotePort);
 
 // ---- name resolution ----
 DnsQuery *resolve(const char *host, ClientImpl *owner);
@@ -103,8 +117,9 @@ struct pbuf *allocPacket(const void *data, size_t len);
 
 // Events the backend emits, implemented by the core.
 namespace events {
-void accepted(ServerImpl *server, backend::Conn *conn);
-void connected(ClientImpl *client);
+// A connection is born (accepted, or its connect completed), with both its ends.
+void accepted(ServerImpl *server, backend::Conn *conn, const backend::Endpoints &ends);
+void connected(ClientImpl *client, const backend::Endpoints &ends);
 void received(ClientImpl *client, const uint8_t *data, size_t len);  // bytes the backend keeps
 void receivedPackets(ClientImpl *client, struct pbuf *chain);  // the stack's pbufs, handed over
 void finReceived(ClientImpl *client);

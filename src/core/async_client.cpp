@@ -2,8 +2,8 @@
 // caller's thread, so a call from another thread never waits for a user callback.
 #include "AsyncTCP.h"
 #include "core/client_impl.h"
-#include "core/ip_bytes.h"
 #include "core/service.h"
+#include "ip/ip_bytes.h"
 #include "os/os.h"
 
 using asynctcp::ClientImpl;
@@ -13,7 +13,7 @@ AsyncClient::AsyncClient(tcp_pcb *) : _impl(new ClientImpl(this)) {}
 
 AsyncClient::~AsyncClient() {
   Service::call([&] {
-    Service::get().waitOutCallbacksOf(nullptr);  // its callback, or another, may be running
+    Service::instance().waitOutCallbacksOf(nullptr);  // its callback, or another, may be running
     _impl->detachOwner();
   });
 }
@@ -23,7 +23,7 @@ bool AsyncClient::operator==(const AsyncClient &other) const {
 }
 
 bool AsyncClient::connect(const IPAddress &ip, uint16_t port) {
-  return Service::get([&] { return _impl->connectTo(ip, port); });
+  return Service::call([&] { return _impl->connectTo(ip, port); });
 }
 
 bool AsyncClient::connect(ip_addr_t addr, uint16_t port) {
@@ -36,7 +36,7 @@ bool AsyncClient::connect(const char *host, uint16_t port) {
   IPAddress ip;
   if (ip.fromString(host))
     return connect(ip, port);
-  return Service::get([&] { return _impl->connectToHost(host, port); });
+  return Service::call([&] { return _impl->connectToHost(host, port); });
 }
 
 void AsyncClient::close(bool) {
@@ -47,7 +47,7 @@ void AsyncClient::close(bool) {
 // resolved) to abort, then onError(ERR_ABRT) and onDisconnect; ERR_CONN, and no
 // callback, when there was none.
 int8_t AsyncClient::abort() {
-  return Service::get([&]() -> int8_t {
+  return Service::call([&]() -> int8_t {
     if (!_impl->live())
       return ERR_CONN;
     _impl->abort(ERR_ABRT);
@@ -74,17 +74,17 @@ size_t AsyncClient::space() const {
 size_t AsyncClient::add(const char *data, size_t size, uint8_t apiflags) {
   if (!asynctcp::os::onServiceThread())
     apiflags |= asynctcp::backend::kWriteFromOtherThread;
-  return Service::get([&] { return _impl->add(data, size, apiflags, false); });
+  return Service::call([&] { return _impl->add(data, size, apiflags, false); });
 }
 
 bool AsyncClient::send() {
-  return Service::get([&] { return _impl->send(); });
+  return Service::call([&] { return _impl->send(); });
 }
 
 size_t AsyncClient::write(const char *data, size_t size, uint8_t apiflags) {
   if (!asynctcp::os::onServiceThread())
     apiflags |= asynctcp::backend::kWriteFromOtherThread;
-  return Service::get([&] { return _impl->add(data, size, apiflags, true); });
+  return Service::call([&] { return _impl->add(data, size, apiflags, true); });
 }
 
 uint8_t AsyncClient::state() const {
@@ -123,7 +123,7 @@ uint32_t AsyncClient::getRxTimeout() const {
 void AsyncClient::setRxTimeout(uint32_t timeout) {
   Service::call([&] {
     _impl->setRxTimeout(timeout);
-    Service::get().armTimer(_impl->nextDeadline(asynctcp::os::nowMs()));
+    Service::instance().armTimer(_impl->nextDeadline(asynctcp::os::nowMs()));
   });
 }
 
@@ -134,7 +134,7 @@ uint32_t AsyncClient::getAckTimeout() const {
 void AsyncClient::setAckTimeout(uint32_t timeout) {
   Service::call([&] {
     _impl->ackTimeoutMs = timeout;
-    Service::get().armTimer(_impl->nextDeadline(asynctcp::os::nowMs()));
+    Service::instance().armTimer(_impl->nextDeadline(asynctcp::os::nowMs()));
   });
 }
 
@@ -151,7 +151,7 @@ void AsyncClient::setPollInterval(uint32_t ms) {
     uint64_t now = asynctcp::os::nowMs();
     _impl->pollIntervalMs = ms;
     _impl->restartPoll(now);
-    Service::get().armTimer(_impl->nextDeadline(now));
+    Service::instance().armTimer(_impl->nextDeadline(now));
   });
 }
 
@@ -164,7 +164,7 @@ void AsyncClient::setSendBuffer(size_t bytes) {
     return;
   Service::call([&] {
     _impl->setSendBuffer(bytes);
-    if (_impl->conn && _impl->state == ESTABLISHED)
+    if (_impl->conn)  // connected, or connecting: the options given at connect() change
       asynctcp::backend::setSendBudget(_impl->conn, bytes);
   });
 }
@@ -180,7 +180,7 @@ int AsyncClient::lastErrno() const {
 void AsyncClient::setNoDelay(bool nodelay) const {
   Service::call([&] {
     _impl->noDelay = nodelay;
-    if (_impl->conn && _impl->state == ESTABLISHED)
+    if (_impl->conn)
       asynctcp::backend::setNoDelay(_impl->conn, nodelay);
   });
 }
@@ -273,31 +273,47 @@ ip6_addr_t AsyncClient::getLocalAddress6() const {
   return toIp6(localIP());
 }
 
+namespace {
 // A handler replaced from another thread while this client's callback runs waits for
 // it to end: the running handler would be freed under it.
-#define ASYNCTCP_SETTER(method, type, kind)                      \
-  void AsyncClient::method(type cb, void *arg) {                 \
-    Service::call([&] {                                          \
-      Service::get().waitOutCallbacksOf(_impl);                  \
-      _impl->setHandler<asynctcp::Ev::kind>(std::move(cb), arg); \
-    });                                                          \
-  }
-ASYNCTCP_SETTER(onConnect, AcConnectHandler, Connect)
-ASYNCTCP_SETTER(onDisconnect, AcConnectHandler, Disconnect)
-void AsyncClient::onAck(AcAckHandler cb, void *arg) {
+template <asynctcp::Ev K, class Handler>
+void setHandler(ClientImpl *impl, Handler &cb, void *arg) {
   Service::call([&] {
-    Service::get().waitOutCallbacksOf(_impl);
-    _impl->setHandler<asynctcp::Ev::Ack>(std::move(cb), arg);
-    if (_impl->conn && _impl->state == ESTABLISHED)
-      asynctcp::backend::setAckEvents(_impl->conn, _impl->hasHandler(asynctcp::Ev::Ack));
+    Service::instance().waitOutCallbacksOf(impl);
+    impl->handlers.set<K>(std::move(cb), arg);
   });
 }
-ASYNCTCP_SETTER(onError, AcErrorHandler, Error)
-ASYNCTCP_SETTER(onData, AcDataHandler, Data)
-ASYNCTCP_SETTER(onPacket, AcPacketHandler, Packet)
-ASYNCTCP_SETTER(onTimeout, AcTimeoutHandler, Timeout)
-ASYNCTCP_SETTER(onPoll, AcConnectHandler, Poll)
-#undef ASYNCTCP_SETTER
+}  // namespace
+
+void AsyncClient::onConnect(AcConnectHandler cb, void *arg) {
+  setHandler<asynctcp::Ev::Connect>(_impl, cb, arg);
+}
+void AsyncClient::onDisconnect(AcConnectHandler cb, void *arg) {
+  setHandler<asynctcp::Ev::Disconnect>(_impl, cb, arg);
+}
+void AsyncClient::onAck(AcAckHandler cb, void *arg) {
+  Service::call([&] {
+    setHandler<asynctcp::Ev::Ack>(_impl, cb, arg);  // the lock is held: taken at once
+    // The backend looks for acks promptly only while someone listens.
+    if (_impl->conn)
+      asynctcp::backend::setAckEvents(_impl->conn, _impl->handlers.has(asynctcp::Ev::Ack));
+  });
+}
+void AsyncClient::onError(AcErrorHandler cb, void *arg) {
+  setHandler<asynctcp::Ev::Error>(_impl, cb, arg);
+}
+void AsyncClient::onData(AcDataHandler cb, void *arg) {
+  setHandler<asynctcp::Ev::Data>(_impl, cb, arg);
+}
+void AsyncClient::onPacket(AcPacketHandler cb, void *arg) {
+  setHandler<asynctcp::Ev::Packet>(_impl, cb, arg);
+}
+void AsyncClient::onTimeout(AcTimeoutHandler cb, void *arg) {
+  setHandler<asynctcp::Ev::Timeout>(_impl, cb, arg);
+}
+void AsyncClient::onPoll(AcConnectHandler cb, void *arg) {
+  setHandler<asynctcp::Ev::Poll>(_impl, cb, arg);
+}
 
 void AsyncClient::ackPacket(struct pbuf *pb) {
   if (!pb)
@@ -310,7 +326,7 @@ void AsyncClient::ackPacket(struct pbuf *pb) {
 }
 
 size_t AsyncClient::ack(size_t len) {
-  return Service::get([&] { return _impl->ack(len); });
+  return Service::call([&] { return _impl->ack(len); });
 }
 
 void AsyncClient::ackLater() {

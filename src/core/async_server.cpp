@@ -1,8 +1,8 @@
 // AsyncServer's public methods, run under the core lock like AsyncClient's.
 #include "AsyncTCP.h"
-#include "core/ip_bytes.h"
 #include "core/server_impl.h"
 #include "core/service.h"
+#include "ip/ip_bytes.h"
 
 using asynctcp::ServerImpl;
 using asynctcp::Service;
@@ -18,7 +18,7 @@ AsyncServer::AsyncServer(ip_addr_t addr, uint16_t port)
 AsyncServer::AsyncServer(uint16_t port) : _impl(new ServerImpl(this, IPAddress(), true, port)) {}
 
 AsyncServer::~AsyncServer() {
-  Service &svc = Service::get();
+  Service &svc = Service::instance();
   svc.call([&] {
     svc.waitOutCallbacksOf(nullptr);  // its onClient, or another callback, may be running
     _impl->end();
@@ -29,7 +29,7 @@ AsyncServer::~AsyncServer() {
 
 void AsyncServer::onClient(AcConnectHandler cb, void *arg) {
   Service::call([&] {
-    Service::get().waitOutCallbacksOf(_impl);  // the running onClient would be freed
+    Service::instance().waitOutCallbacksOf(_impl);  // the running onClient would be freed
     _impl->onClient = std::move(cb);
     _impl->onClientArg = arg;
   });

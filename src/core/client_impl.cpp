@@ -2,8 +2,8 @@
 // one onDisconnect per connection), and the events the backend reports.
 #include "core/client_impl.h"
 
-#include "core/ip_bytes.h"
 #include "core/service.h"
+#include "ip/ip_bytes.h"
 #include "os/os.h"
 
 namespace asynctcp {
@@ -12,7 +12,6 @@ namespace asynctcp {
 static_assert(sizeof(void *) != 8 || sizeof(ClientImpl) <= 120, "ClientImpl outgrew its chunk");
 
 ClientImpl::~ClientImpl() {
-  delete table;
   delete extra;
 }
 
@@ -73,32 +72,31 @@ void ClientImpl::beginConnection(uint64_t now) {
   lastRxAt = uint32_t(now);
   txPending = false;
   lastPollAt = uint32_t(now);  // while connecting, the connect deadline runs from here
-  Service::get().track(this, now);
+  Service::instance().track(this, now);
 }
 
-void ClientImpl::cacheAddresses() {
-  IPAddress local, remote;
-  uint16_t lport = 0, rport = 0;
-  if (conn && backend::addresses(conn, &local, &lport, &remote, &rport))
-    setAddresses(local, lport, remote, rport);
-}
-
-void ClientImpl::attachAccepted(backend::Conn *c, bool serverNoDelay) {
+void ClientImpl::attachAccepted(backend::Conn *c, const backend::Endpoints &ends,
+                                bool serverNoDelay) {
   conn = c;
-  backend::setOwner(c, this);
-  state = ESTABLISHED;
   noDelay = serverNoDelay;
-  if (noDelay)
-    backend::setNoDelay(c, true);
-  backend::setAckEvents(c, hasHandler(Ev::Ack));
-  cacheAddresses();
+  backend::adopt(c, this, options());
+  state = ESTABLISHED;
+  setAddresses(ends.local, ends.localPort, ends.remote, ends.remotePort);
   beginConnection(os::nowMs());
+}
+
+backend::ConnOptions ClientImpl::options() const {
+  backend::ConnOptions o;
+  o.noDelay = noDelay;
+  o.ackEvents = handlers.has(Ev::Ack);
+  o.sendBudget = sendBuffer();
+  return o;
 }
 
 bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port) {
   if (state != CLOSED || endPending || dns())
     return false;
-  backend::ConnectResult r = backend::connect(ip, port, this);
+  backend::ConnectResult r = backend::connect(ip, port, this, options());
   if (!r.conn) {
     // Could not even start (bad address, no fds): a false return, no callbacks.
     lastErrno = int16_t(r.sysErr);
@@ -130,7 +128,7 @@ void ClientImpl::onResolved(const IPAddress *ip) {
     end(ASYNC_TCP_ERR_DNS);
     return;
   }
-  backend::ConnectResult r = backend::connect(*ip, extra->connectPort, this);
+  backend::ConnectResult r = backend::connect(*ip, extra->connectPort, this, options());
   if (!r.conn) {
     lastErrno = int16_t(r.sysErr);
     end(r.err);
@@ -140,20 +138,14 @@ void ClientImpl::onResolved(const IPAddress *ip) {
   setAddresses(localIp(), localPort, *ip, extra->connectPort);
 }
 
-void ClientImpl::onConnected() {
-  state = ESTABLISHED;
-  if (noDelay)
-    backend::setNoDelay(conn, true);
-  backend::setAckEvents(conn, hasHandler(Ev::Ack));
-  backend::setSendBudget(conn, sendBuffer());
-  cacheAddresses();
+void ClientImpl::onConnected(const backend::Endpoints &ends) {
+  state = ESTABLISHED;  // the options were the backend's to apply, at connect()
+  setAddresses(ends.local, ends.localPort, ends.remote, ends.remotePort);
   uint64_t now = os::nowMs();
   lastRxAt = uint32_t(now);
   lastPollAt = uint32_t(now);
-  Service &svc = Service::get();
-  svc.armTimer(nextDeadline(now));
-  if (callHandler<Ev::Connect>())
-    svc.afterCallback();
+  Service::instance().armTimer(nextDeadline(now));
+  callHandler<Ev::Connect>();
 }
 
 // The user owns each packet until ackPacket(); it counts as held until then.
@@ -177,7 +169,7 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
   // The rx timeout counts whole seconds: the loop's wake-up time is close enough,
   // and no later than the clock the timers read.
   lastRxAt = uint32_t(backend::eventTimeMs());
-  if (hasHandler(Ev::Packet)) {
+  if (handlers.has(Ev::Packet)) {
     deliverPackets(data, len);
   } else {
     ackNow = true;
@@ -188,7 +180,6 @@ void ClientImpl::onReceived(const uint8_t *data, size_t len) {
       backend::consumed(conn, len);
   }
   limitReading();
-  Service::running().afterCallback();
 }
 
 void ClientImpl::onReceivedPackets(struct pbuf *chain) {
@@ -203,7 +194,7 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
       pbuf_free(b);
       continue;
     }
-    if (hasHandler(Ev::Packet)) {
+    if (handlers.has(Ev::Packet)) {
       rxHeld += b->len;
       callHandler<Ev::Packet>(b);
       continue;
@@ -217,7 +208,6 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
     pbuf_free(b);
   }
   limitReading();
-  Service::running().afterCallback();
 }
 
 void ClientImpl::stopReading() {
@@ -237,7 +227,6 @@ void ClientImpl::onFin() {
     return;
   }
   close();
-  Service::running().afterCallback();
 }
 
 void ClientImpl::onAcked(size_t len) {
@@ -248,15 +237,13 @@ void ClientImpl::onAcked(size_t len) {
   // An ack restarts the rx timeout, as ESP32's sent callback does: a peer still taking
   // a long response is not idle (ESPAsyncWebServer sets a 3 s rx timeout per request).
   lastRxAt = uint32_t(now);
-  if (callHandler<Ev::Ack>(len, rtt))
-    Service::running().afterCallback();
+  callHandler<Ev::Ack>(len, rtt);
 }
 
 void ClientImpl::onFailed(err_t err, int sysErr) {
   conn = nullptr;  // the backend has already let go of it
   lastErrno = int16_t(sysErr);
   end(err);
-  Service::running().afterCallback();
 }
 
 void ClientImpl::end(err_t err) {
@@ -267,7 +254,7 @@ void ClientImpl::end(err_t err) {
     extra->dns = nullptr;
   }
   state = CLOSED;
-  Service &svc = Service::get();
+  Service &svc = Service::instance();
   svc.untrack(this);
   endErr = err;
   svc.scheduleEnd(this);
@@ -297,7 +284,7 @@ void ClientImpl::deliverEnd() {
 
 void ClientImpl::detachOwner() {
   owner = nullptr;
-  Service &svc = Service::get();
+  Service &svc = Service::instance();
   svc.cancelEnd(this);
   if (pushPending)
     send();  // before the graceful close below, as the user left it
@@ -320,7 +307,7 @@ void ClientImpl::detachOwner() {
 // works there. The same here: what is left unpushed goes out when the callback returns.
 void ClientImpl::schedulePush() {
   pushPending = true;
-  Service::get().schedulePush(this);
+  Service::instance().schedulePush(this);
 }
 
 bool ClientImpl::send() {
@@ -338,7 +325,7 @@ void ClientImpl::startAckTimer() {  // something just went out: the ack timeout 
   txPending = true;
   txPendingSince = uint32_t(now);
   if (ackTimeoutMs)
-    Service::get().armTimer(now + ackTimeoutMs);
+    Service::instance().armTimer(now + ackTimeoutMs);
 }
 
 size_t ClientImpl::ack(size_t len) {
@@ -384,7 +371,6 @@ uint64_t ClientImpl::nextDeadline(uint64_t now) const {
 }
 
 void ClientImpl::fireTimers(uint64_t now) {
-  Service &svc = Service::get();
   if (state == SYN_SENT) {
     uint32_t limit = connectTimeoutMs();
     if (limit && now >= since(lastPollAt, now) + limit) {
@@ -418,41 +404,47 @@ void ClientImpl::fireTimers(uint64_t now) {
       txPendingSince = uint32_t(now);  // the peer moved: the timeout runs from its last ack
     } else {
       txPending = false;  // once per stall, as on ESP32; re-armed by the next send
-      if (callHandler<Ev::Timeout>(waited)) {
-        svc.afterCallback();
-        if (!owner || state != ESTABLISHED)
-          return;
-      }
+      if (callHandler<Ev::Timeout>(waited) && (!owner || state != ESTABLISHED))
+        return;  // closed, deleted or reconnected in it
     }
   }
   if (pollIntervalMs && now >= since(lastPollAt, now) + pollIntervalMs) {
     lastPollAt = uint32_t(now);
-    if (callHandler<Ev::Poll>())
-      svc.afterCallback();
+    callHandler<Ev::Poll>();
   }
 }
 
+// Every backend event enters the core here, and each ends the same way: what its
+// callbacks left due (the ends they caused, data add()ed without send()) runs now, once
+// the event is handled (Service::afterEvent).
 namespace events {
-void connected(ClientImpl *c) {
-  c->onConnected();
+void connected(ClientImpl *c, const backend::Endpoints &ends) {
+  c->onConnected(ends);
+  Service::running().afterEvent();
 }
 void received(ClientImpl *c, const uint8_t *data, size_t len) {
   c->onReceived(data, len);
+  Service::running().afterEvent();
 }
 void receivedPackets(ClientImpl *c, struct pbuf *chain) {
   c->onReceivedPackets(chain);
+  Service::running().afterEvent();
 }
 void finReceived(ClientImpl *c) {
   c->onFin();
+  Service::running().afterEvent();
 }
 void acked(ClientImpl *c, size_t len) {
   c->onAcked(len);
+  Service::running().afterEvent();
 }
 void failed(ClientImpl *c, err_t err, int sysErr) {
   c->onFailed(err, sysErr);
+  Service::running().afterEvent();
 }
 void resolved(ClientImpl *c, const IPAddress *ip) {
   c->onResolved(ip);
+  Service::running().afterEvent();
 }
 }  // namespace events
 

@@ -12,23 +12,10 @@
 
 #include "AsyncTCP.h"
 #include "backends/backend.h"
+#include "core/handlers.h"
 #include "core/service.h"
 
 namespace asynctcp {
-
-enum class Ev : uint8_t { Connect, Disconnect, Poll, Ack, Error, Data, Packet, Timeout, Count };
-
-// Every handler as the API takes it: the form used when a handler cannot be
-// kept as a bare function pointer.
-struct HandlerTable {
-  AcConnectHandler connect, disconnect, poll;
-  AcAckHandler ack;
-  AcErrorHandler error;
-  AcDataHandler data;
-  AcPacketHandler packet;
-  AcTimeoutHandler timeout;
-  void *args[size_t(Ev::Count)] = {};
-};
 
 // What few connections need: DNS, v6 addresses, settings away from their default.
 struct ClientExtra {
@@ -63,26 +50,11 @@ struct ClientImpl {
   backend::Conn *conn = nullptr;
   ClientExtra *extra = nullptr;
 
-private:
-  // Handler storage (see setHandler); pointers first, so the struct packs tight.
-  static constexpr int kInlineHandlers = 3;
-  using RawFn = void (*)();
-  RawFn inlineFn[kInlineHandlers] = {};
-  void *inlineArg = nullptr;  // shared by the inline handlers
-  HandlerTable *table = nullptr;
-
-public:
-  // The user's callbacks. Most clients set a few handlers, plain functions
-  // sharing one arg (the ESP32 style): those are kept inline as bare function
-  // pointers, 8 bytes each instead of a 32-byte std::function and its arg.
-  // Lambdas, functors and handlers with an arg of their own go to a
-  // HandlerTable, allocated the first time one is set.
-  template <Ev K, class Sig>
-  void setHandler(std::function<Sig> cb, void *arg);  // an empty cb removes it
-  bool hasHandler(Ev k) const { return handlerKinds & (1u << unsigned(k)); }
+  // The user's callbacks. Its tail padding holds the fields below (no_unique_address),
+  // so the struct keeps to its chunk.
+  [[no_unique_address]] Handlers handlers;
   template <Ev K, class... A>
-  [[gnu::always_inline]] inline bool callHandler(
-      A... a);  // runs the handler of kind K if set; whether one ran
+  [[gnu::always_inline]] inline bool callHandler(A... a);  // runs K's handler; whether one ran
 
   // Timestamps: the low 32 bits of os::nowMs(), all in the past, so a 64-bit
   // time is recovered from their age (see since()). Reset on every connect so a
@@ -105,9 +77,7 @@ public:
   uint16_t localPort = 0, remotePort = 0;
 
   int16_t lastErrno = 0;
-  uint16_t inlineKinds = 0xFFF;  // the Ev held by each inline slot, 4 bits each; 0xF: free
   uint8_t state = CLOSED;
-  uint8_t handlerKinds = 0;  // a bit per Ev with a handler set, inline or in the table
   err_t endErr = ERR_OK;
   bool noDelay : 1;
   bool ackNow : 1;      // cleared by ackLater() for the current delivery
@@ -117,21 +87,6 @@ public:
   bool txPending : 1;   // sent data not yet acknowledged: txPendingSince runs
   bool addrInExtra : 1;
   bool pushPending : 1;  // add() without send(): pushed when the current callback returns
-
-private:
-  // The lowest inline slot holding k, or -1: a zero nibble of inlineKinds ^ k
-  // (a word-parallel test instead of a loop; it runs on every event). A borrow can
-  // mark a nibble above a match, never below one, so the lowest mark is exact.
-  int slotOf(Ev k) const {
-    unsigned x = inlineKinds ^ (unsigned(k) * 0x111u);
-    unsigned zero = (x - 0x111u) & ~x & 0x888u;
-    return zero ? __builtin_ctz(zero) / 4 : -1;
-  }
-  void setSlotKind(int slot, unsigned k) {
-    inlineKinds = uint16_t((inlineKinds & ~(0xFu << (4 * slot))) | (k << (4 * slot)));
-  }
-  template <Ev K>
-  static auto &entry(HandlerTable &t);
 
 public:
   // Settings and addresses.
@@ -151,7 +106,7 @@ public:
   ClientExtra &ensureExtra();
 
   // Starting.
-  void attachAccepted(backend::Conn *c, bool serverNoDelay);
+  void attachAccepted(backend::Conn *c, const backend::Endpoints &ends, bool serverNoDelay);
   bool connectTo(const IPAddress &ip, uint16_t port);
   bool connectToHost(const char *host, uint16_t port);
 
@@ -179,8 +134,9 @@ public:
   void release(size_t len);  // held data acknowledged: open the window, maybe resume reading
 
   // Events from the backend.
-  void onConnected();
-  void onReceived(const uint8_t *data, size_t len);
+  void onConnected(const backend::Endpoints &ends);
+  // Inlined into events::received (its one caller, in client_impl.cpp): every message.
+  [[gnu::always_inline]] inline void onReceived(const uint8_t *data, size_t len);
   void onReceivedPackets(struct pbuf *chain);
   [[gnu::noinline]] void deliverPackets(const uint8_t *data, size_t len);  // onPacket set
   void onFin();
@@ -206,7 +162,7 @@ private:
   void end(err_t err);
   void setAddresses(const IPAddress &local, uint16_t lport, const IPAddress &remote,
                     uint16_t rport);
-  void cacheAddresses();
+  backend::ConnOptions options() const;  // what a new connection starts with
   void noteSent() {
     if (!txPending)
       startAckTimer();
@@ -223,91 +179,14 @@ private:
 
 // ---- handlers ----
 
-template <Ev K>
-auto &ClientImpl::entry(HandlerTable &t) {
-  if constexpr (K == Ev::Connect)
-    return t.connect;
-  else if constexpr (K == Ev::Disconnect)
-    return t.disconnect;
-  else if constexpr (K == Ev::Poll)
-    return t.poll;
-  else if constexpr (K == Ev::Ack)
-    return t.ack;
-  else if constexpr (K == Ev::Error)
-    return t.error;
-  else if constexpr (K == Ev::Data)
-    return t.data;
-  else if constexpr (K == Ev::Packet)
-    return t.packet;
-  else
-    return t.timeout;
-}
-
-namespace detail {
-template <class F>
-struct FnPtr;
-template <class R, class... A>
-struct FnPtr<std::function<R(A...)>> {
-  using type = R (*)(A...);
-};
-}  // namespace detail
-
-template <Ev K, class Sig>
-void ClientImpl::setHandler(std::function<Sig> cb, void *arg) {
-  using Ptr = typename detail::FnPtr<std::function<Sig>>::type;
-  int slot = slotOf(K);
-  if (slot >= 0)
-    setSlotKind(slot, 0xF);
-  if (table) {
-    entry<K>(*table) = nullptr;
-    table->args[size_t(K)] = nullptr;
-  }
-  static_assert(size_t(Ev::Count) <= 8, "handlerKinds has a bit per kind");
-  handlerKinds = uint8_t(handlerKinds & ~(1u << unsigned(K)));
-  if (!cb)
-    return;
-  handlerKinds = uint8_t(handlerKinds | (1u << unsigned(K)));
-  // std::function::target() needs RTTI before libstdc++ 12; without it, every
-  // handler takes the table.
-#if defined(__cpp_rtti) || (defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 12)
-  const Ptr *fp = cb.template target<Ptr>();
-  bool inlineUsed = (inlineKinds & 0xFFF) != 0xFFF;
-  int freeSlot = slotOf(Ev(0xF));
-  if (fp && freeSlot >= 0 && (!inlineUsed || arg == inlineArg)) {
-    inlineFn[freeSlot] = reinterpret_cast<RawFn>(*fp);
-    inlineArg = arg;
-    setSlotKind(freeSlot, unsigned(K));
-    return;
-  }
-#endif
-  if (!table)
-    table = new HandlerTable();
-  entry<K>(*table) = std::move(cb);
-  table->args[size_t(K)] = arg;
-}
-
 // The handler runs without the core lock (Service::runCallback): what it needs is read
 // before. Another thread replacing this client's handlers or deleting it waits for the
 // callback to end (Service::waitOutCallbacksOf), so the handler stays valid.
 template <Ev K, class... A>
 bool ClientImpl::callHandler(A... a) {
-  using Fn = std::remove_reference_t<decltype(entry<K>(std::declval<HandlerTable &>()))>;
   AsyncClient *const user = owner;
-  int slot = slotOf(K);
-  if (slot >= 0) {
-    auto fn = reinterpret_cast<typename detail::FnPtr<Fn>::type>(inlineFn[slot]);
-    void *const arg = inlineArg;
-    Service::runCallback(this, [&] { fn(arg, user, a...); });
-    return true;
-  }
-  if (!table)
-    return false;
-  Fn &fn = entry<K>(*table);
-  if (!fn)
-    return false;
-  void *const arg = table->args[size_t(K)];
-  Service::runCallback(this, [&] { fn(arg, user, a...); });
-  return true;
+  return handlers.with<K>(
+      [&](const auto &fn, void *arg) { Service::runCallback(this, [&] { fn(arg, user, a...); }); });
 }
 
 }  // namespace asynctcp

@@ -5,7 +5,7 @@
 namespace asynctcp {
 
 bool setDnsServers(const char *csv) {
-  return Service::get([&] { return backend::setDnsServers(csv); });
+  return Service::call([&] { return backend::setDnsServers(csv); });
 }
 
 }  // namespace asynctcp

@@ -22,22 +22,22 @@ void ServerImpl::end() {
   listener = nullptr;
 }
 
-void ServerImpl::onAccepted(backend::Conn *conn) {
+void ServerImpl::onAccepted(backend::Conn *conn, const backend::Endpoints &ends) {
   if (!onClient) {
     backend::abort(conn);  // nobody to hand it to (ESP32 does the same)
     return;
   }
   auto *client = new AsyncClient();
-  client->_impl->attachAccepted(conn, noDelay);
+  client->_impl->attachAccepted(conn, ends, noDelay);
   // Without the core lock, as every callback (see ClientImpl::callHandler).
   void *const arg = onClientArg;
   Service::runCallback(this, [&] { onClient(arg, client); });
-  Service::running().afterCallback();
 }
 
 namespace events {
-void accepted(ServerImpl *server, backend::Conn *conn) {
-  server->onAccepted(conn);
+void accepted(ServerImpl *server, backend::Conn *conn, const backend::Endpoints &ends) {
+  server->onAccepted(conn, ends);
+  Service::running().afterEvent();  // as every event (client_impl.cpp)
 }
 }  // namespace events
 

@@ -22,7 +22,7 @@ struct ServerImpl {
 
   void begin();
   void end();
-  void onAccepted(backend::Conn *conn);
+  void onAccepted(backend::Conn *conn, const backend::Endpoints &ends);
 };
 
 }  // namespace asynctcp

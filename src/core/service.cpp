@@ -56,12 +56,14 @@ void Service::waitOutCallbacksOf(const void *object) {
 }
 
 void Service::scheduleEnd(ClientImpl *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   c->endPending = true;
   _ends.push_back(c);
   _afterWork = true;
 }
 
 void Service::cancelEnd(ClientImpl *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (!c->endPending)
     return;
   c->endPending = false;
@@ -103,9 +105,11 @@ void Service::runEnds() {
 }
 
 void Service::retire(ClientImpl *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   _retiredClients.push_back(c);
 }
 void Service::retire(ServerImpl *s) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   _retiredServers.push_back(s);
 }
 
@@ -119,6 +123,7 @@ void Service::freeRetired() {
 }
 
 void Service::track(ClientImpl *c, uint64_t now) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->trackIndex != UINT32_MAX)
     return;
   c->trackIndex = uint32_t(_tracked.size());
@@ -127,6 +132,7 @@ void Service::track(ClientImpl *c, uint64_t now) {
 }
 
 void Service::untrack(ClientImpl *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->trackIndex == UINT32_MAX)
     return;
   ClientImpl *last = _tracked.back();
@@ -137,6 +143,7 @@ void Service::untrack(ClientImpl *c) {
 }
 
 void Service::armTimer(uint64_t atMs) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (atMs < _nextTimerAt)
     _nextTimerAt = atMs;
 }
@@ -168,31 +175,33 @@ void Service::runTimers(uint64_t now) {
     if (c->trackIndex == UINT32_MAX)
       continue;  // ended meanwhile (retired, not freed yet)
     c->fireTimers(now);
+    afterEvent();
     if (c->trackIndex != UINT32_MAX)
       armTimer(c->nextDeadline(now));
   }
 }
 
 void Service::loopIteration() {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   uint64_t now = os::nowMs();
   if (now >= _nextTimerAt)
     runTimers(now);
-  afterCallback();
+  afterEvent();
   freeRetired();
 }
 
 namespace events {
 int64_t nextTimeoutMs() {
-  return Service::get().nextTimeoutMs();
+  return Service::instance().nextTimeoutMs();
 }
 void loopIteration() {
-  Service::get().loopIteration();
+  Service::instance().loopIteration();
 }
 void releaseForWait() {
-  Service::get().unlockCore();
+  Service::instance().unlockCore();
 }
 void acquireAfterWait() {
-  Service::get().lockCore();
+  Service::instance().lockCore();
 }
 }  // namespace events
 

@@ -18,7 +18,7 @@ struct ServerImpl;
 class Service {
 public:
   // Starts the service thread on first use. Inline: every public method asks.
-  static Service &get() {
+  static Service &instance() {
     Service *s = s_instance.load(std::memory_order_acquire);
     return s ? *s : start();
   }
@@ -32,16 +32,12 @@ public:
   // ESP32, where such calls go to lwIP's thread, which runs no user code), only for
   // library code, and callbacks calling the library take it like anyone else.
   //
-  // call()/get() run f under the lock (at once when the caller already holds it:
-  // library code, or f calling further public methods), then wake the service thread
-  // when the caller is another thread, so that what f changed (a write, a close, a
-  // timer) is acted on. query() is get() for reads, which need no wake.
+  // call() runs f under the lock (at once when the caller already holds it: library
+  // code, or f calling further public methods) and returns what f returns, then wakes
+  // the service thread when the caller is another thread, so that what f changed (a
+  // write, a close, a timer) is acted on. query() is call() for reads, which need no wake.
   template <class F>
-  static void call(F &&f) {
-    locked<true>(f);
-  }
-  template <class F>
-  static auto get(F &&f) -> decltype(f()) {
+  static auto call(F &&f) -> decltype(f()) {
     return locked<true>(f);
   }
   template <class F>
@@ -55,6 +51,7 @@ public:
   // into the dispatch code without a frame of its own.
   template <class F>
   static void runCallback(const void *object, const F &callback) noexcept {
+    ASYNCTCP_ASSERT_CORE_LOCKED();
     Service &s = running();
     s._inCallbackOf = object;
     s.unlockCore();
@@ -79,6 +76,7 @@ public:
     os::setHoldsCore(true);
   }
   void unlockCore() {
+    ASYNCTCP_ASSERT_CORE_LOCKED();
     os::setHoldsCore(false);
     _core.unlock();
   }
@@ -95,13 +93,14 @@ public:
   void untrack(ClientImpl *c);
   void armTimer(uint64_t atMs);
 
-  // Called by the dispatch code after every user callback returns. Inline: most
-  // callbacks end no connection.
-  void afterCallback() {
+  // Called once per event, where backend events and timers enter the core: runs what the
+  // event's callbacks left due (pushes, then ends). Inline: most events leave nothing.
+  void afterEvent() {
     if (__builtin_expect(_afterWork, false))
       runAfterWork();
   }
   void schedulePush(ClientImpl *c) {
+    ASYNCTCP_ASSERT_CORE_LOCKED();
     _pushes.push_back(c);
     _afterWork = true;
   }
@@ -115,7 +114,7 @@ private:
 
   template <bool Wake, class F>
   static auto locked(F &f) -> decltype(f()) {
-    Service &s = get();
+    Service &s = instance();
     if (os::holdsCore())
       return f();
     Hold<Wake> hold(s);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 
@@ -139,3 +140,13 @@ inline void setHoldsCore(bool held) {
 #endif
 
 }  // namespace asynctcp::os
+
+// The lock rules, checked in debug builds where state is touched, as lwIP checks its own
+// with LWIP_ASSERT_CORE_LOCKED(): the core's and the backends' state is the core lock's
+// (core/service.h), and a thread that does not hold it must not touch it.
+#if defined(NDEBUG)
+#define ASYNCTCP_ASSERT_CORE_LOCKED() ((void)0)
+#else
+#define ASYNCTCP_ASSERT_CORE_LOCKED() \
+  assert(::asynctcp::os::holdsCore() && "this runs under the core lock")
+#endif

@@ -3,8 +3,8 @@
 // thread and calls lwIP under the core lock.
 #include <algorithm>
 
+#include "backends/lwip/internal.h"
 #include "backends/lwip/ip_convert.h"
-#include "backends/lwip/mailbox.h"
 
 extern "C" {
 #include "lwip/priv/tcp_priv.h"  // tcp_process_refused_data
@@ -77,11 +77,15 @@ void s_err(void *arg, err_t err) {
   });
 }
 
-err_t s_connected(void *arg, struct tcp_pcb *, err_t) {
+err_t s_connected(void *arg, struct tcp_pcb *pcb, err_t) {
   auto *c = static_cast<Conn *>(arg);
   if (!c)
     return ERR_OK;
-  post(c, [c] { c->connectedPending = true; });
+  auto *ends = new Endpoints(endpointsOf(pcb));
+  post(c, [c, ends] {
+    c->born = ends;
+    c->connectedPending = true;
+  });
   return ERR_OK;
 }
 
@@ -99,12 +103,14 @@ struct Taken {
   err_t errCode;
   struct pbuf *rx;
   uint32_t rxCount, sent;
+  Endpoints *born;
 };
 
 Taken take(Conn *c) {
   os::LockGuard g(mailLock());
-  Taken t{c->connectedPending, c->finPending, c->errPending, c->err, c->rx,
-          c->rxCount,          c->sentPending};
+  Taken t{c->connectedPending, c->finPending,  c->errPending, c->err, c->rx,
+          c->rxCount,          c->sentPending, c->born};
+  c->born = nullptr;
   c->connectedPending = c->finPending = c->errPending = false;
   c->rx = nullptr;
   c->rxCount = 0;
@@ -138,6 +144,7 @@ void freeConn(Conn *c) {
     rxBudgetGive(t.rxCount);
     pbuf_free(t.rx);
   }
+  delete t.born;  // a connect that completed as the connection went away
   delete c;
 }
 
@@ -149,13 +156,15 @@ void deliver(Conn *c) {
   if (!alive(c)) {
     if (t.rx)
       pbuf_free(t.rx);
+    delete t.born;
     c->delivering = false;
     if (c->released && !isQueued(c))
       freeConn(c);
     return;
   }
   if (t.connected)
-    events::connected(c->owner);
+    events::connected(c->owner, *t.born);
+  delete t.born;
   if (t.rx) {
     if (alive(c))
       events::receivedPackets(c->owner, t.rx);
@@ -198,7 +207,8 @@ void redeliverRefused() {
   }
 }
 
-ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
+ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
+                      const ConnOptions &options) {
   ip_addr_t addr = toLwip(ip);
   CoreLock lock;
   struct tcp_pcb *pcb = tcp_new_ip_type(IP_GET_TYPE(&addr));
@@ -207,6 +217,8 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   auto *c = new Conn();
   c->pcb = pcb;
   c->owner = owner;
+  if (options.noDelay)
+    tcp_nagle_disable(pcb);  // lwIP's send budget is TCP_SND_BUF and its acks always prompt
   installCallbacks(c);
   err_t err = tcp_connect(pcb, &addr, port, s_connected);
   if (err != ERR_OK) {
@@ -218,8 +230,10 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   return {c, ERR_OK, 0};
 }
 
-void setOwner(Conn *c, ClientImpl *owner) {
+void adopt(Conn *c, ClientImpl *owner, const ConnOptions &options) {
   c->owner = owner;
+  if (options.noDelay)
+    setNoDelay(c, true);
 }
 
 size_t inFlight(Conn *c) {
@@ -343,18 +357,6 @@ void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
 uint16_t mss(Conn *c) {
   CoreLock lock;
   return c->pcb ? tcp_mss(c->pcb) : 0;
-}
-
-bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
-               uint16_t *remotePort) {
-  CoreLock lock;
-  if (!c->pcb)
-    return false;
-  *local = fromLwip(c->pcb->local_ip);
-  *remote = fromLwip(c->pcb->remote_ip);
-  *localPort = c->pcb->local_port;
-  *remotePort = c->pcb->remote_port;
-  return true;
 }
 
 }  // namespace asynctcp::backend

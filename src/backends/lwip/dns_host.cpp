@@ -6,8 +6,6 @@
 // Host only: the Arduino IDE compiles every file under src/, ESP32 builds skip this one.
 #if !defined(ESP_PLATFORM)
 
-#include <ares.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 
@@ -15,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "backends/cares/server_list.h"
-#include "backends/lwip/mailbox.h"
+#include "backends/cares/cares.h"
+#include "backends/lwip/internal.h"
 
 namespace asynctcp::backend {
 
@@ -41,45 +39,21 @@ DnsState &dnsState() {
 
 void onResult(void *arg, int status, int, ares_addrinfo *result) {
   auto *q = static_cast<DnsQuery *>(arg);
-  const ares_addrinfo_node *v6 = nullptr;
-  for (const ares_addrinfo_node *n = result ? result->nodes : nullptr; n && status == ARES_SUCCESS;
-       n = n->ai_next) {
-    if (n->ai_family == AF_INET) {  // IPv4 first, as ESP32 does
-      auto *a = reinterpret_cast<const sockaddr_in *>(n->ai_addr);
-      q->ip = IPAddress(IPv4, reinterpret_cast<const uint8_t *>(&a->sin_addr));
-      q->found = true;
-      break;
-    }
-    if (n->ai_family == AF_INET6 && !v6)
-      v6 = n;
-  }
-  if (!q->found && v6) {
-    auto *a = reinterpret_cast<const sockaddr_in6 *>(v6->ai_addr);
-    q->ip = IPAddress(IPv6, a->sin6_addr.s6_addr);
-    q->found = true;
-  }
-  if (result)
-    ares_freeaddrinfo(result);
+  q->found = cares::pick(status, result, &q->ip);
 }
 
 void *resolverMain(void *arg) {
   auto *q = static_cast<DnsQuery *>(arg);
   ares_channel channel;
-  ares_options opts{};
-  opts.timeout = 2000;
-  opts.tries = 2;
   std::string servers;
   {
     os::LockGuard g(mailLock());
     servers = dnsState().servers;
   }
-  if (ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) == ARES_SUCCESS) {
+  if (cares::open(&channel)) {
     if (!servers.empty())
-      ares_set_servers_ports_csv(channel, servers.c_str());
-    ares_addrinfo_hints hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    ares_getaddrinfo(channel, q->host.c_str(), nullptr, &hints, onResult, q);
+      cares::setServers(channel, servers.c_str());  // checked by setDnsServers()
+    cares::lookup(channel, q->host.c_str(), onResult, q);
     for (;;) {
       ares_socket_t socks[ARES_GETSOCK_MAXNUM];
       int bits = ares_getsock(channel, socks, ARES_GETSOCK_MAXNUM);
@@ -134,8 +108,7 @@ void deliverDns() {
 }
 
 DnsQuery *resolve(const char *host, ClientImpl *owner) {
-  static bool initialised = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
-  if (!initialised)
+  if (!cares::start())
     return nullptr;
   auto *q = new DnsQuery();
   q->host = host;
@@ -155,13 +128,11 @@ void cancel(DnsQuery *q) {
 }
 
 bool setDnsServers(const char *csv) {
-  if (!csv || !*csv || !dnsServerPortsValid(csv))
-    return false;
-  // Checked by parsing into a throwaway channel, so a bad list is refused now.
+  // Checked on a throwaway channel, so a bad list is refused now, not at the next lookup.
   ares_channel probe;
-  if (ares_init_options(&probe, nullptr, 0) != ARES_SUCCESS)
+  if (!cares::open(&probe))
     return false;
-  bool ok = ares_set_servers_ports_csv(probe, csv) == ARES_SUCCESS;
+  bool ok = cares::setServers(probe, csv);
   ares_destroy(probe);
   if (!ok)
     return false;

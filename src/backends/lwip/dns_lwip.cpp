@@ -14,8 +14,8 @@ extern "C" {
 #include <cstring>
 #include <vector>
 
+#include "backends/lwip/internal.h"
 #include "backends/lwip/ip_convert.h"
-#include "backends/lwip/mailbox.h"
 
 #if !LWIP_DNS
 #error "dns_lwip.cpp needs lwIP built with LWIP_DNS; Linux builds use dns_host.cpp"

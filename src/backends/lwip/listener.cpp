@@ -1,7 +1,7 @@
 // Listening pcbs. Accepted pcbs get their callbacks in the tcpip thread (so no
 // event is missed) and reach the core through the listener's mailbox.
+#include "backends/lwip/internal.h"
 #include "backends/lwip/ip_convert.h"
-#include "backends/lwip/mailbox.h"
 
 namespace asynctcp::backend {
 
@@ -27,26 +27,27 @@ err_t s_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
   auto *c = new Conn();
   c->pcb = pcb;
   installCallbacks(c);
-  post(l, [l, c] { l->accepted.push_back(c); });
+  Listener::Accepted a{c, endpointsOf(pcb)};
+  post(l, [l, &a] { l->accepted.push_back(std::move(a)); });
   return ERR_OK;
 }
 
-std::vector<Conn *> takeAccepted(Listener *l) {
+std::vector<Listener::Accepted> takeAccepted(Listener *l) {
   os::LockGuard g(mailLock());
-  std::vector<Conn *> v;
+  std::vector<Listener::Accepted> v;
   v.swap(l->accepted);
   return v;
 }
 }  // namespace
 
 void deliver(Listener *l) {
-  std::vector<Conn *> list = takeAccepted(l);
+  std::vector<Listener::Accepted> list = takeAccepted(l);
   l->delivering = true;
-  for (Conn *c : list) {
+  for (const Listener::Accepted &a : list) {
     if (l->released || !l->owner)
-      abort(c);
+      abort(a.conn);
     else
-      events::accepted(l->owner, c);
+      events::accepted(l->owner, a.conn, a.ends);
   }
   l->delivering = false;
   if (l->released && !isQueued(l))
@@ -99,8 +100,8 @@ void closeListener(Listener *l) {
   }
   if (l->delivering || isQueued(l))
     return;
-  for (Conn *c : takeAccepted(l))
-    abort(c);
+  for (const Listener::Accepted &a : takeAccepted(l))
+    abort(a.conn);
   delete l;
 }
 

@@ -1,6 +1,6 @@
 // The ready list between the tcpip thread and the service thread, and the
 // service thread's loop over it.
-#include "backends/lwip/mailbox.h"
+#include "backends/lwip/internal.h"
 
 #include "backends/lwip/lwip_stats.h"
 
@@ -51,6 +51,10 @@ Mailbox *popReady() {
 }  // namespace
 
 CoreLock::CoreLock() {
+  ASYNCTCP_ASSERT_CORE_LOCKED();  // the lock order (internal.h)
+  LOCK_TCPIP_CORE();
+}
+CoreLock::CoreLock(NetifSetup) {
   LOCK_TCPIP_CORE();
 }
 CoreLock::~CoreLock() {

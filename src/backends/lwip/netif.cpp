@@ -35,7 +35,7 @@ extern "C" {
 #include <cstring>
 
 #include "asynctcp/lwip_host.h"
-#include "backends/lwip/mailbox.h"
+#include "backends/lwip/internal.h"
 
 namespace asynctcp::backend {
 
@@ -176,7 +176,7 @@ bool addTap(const char *device, const IPAddress &ip, const IPAddress &netmask,
   std::memcpy(&m.addr, netmask.raw4(), 4);
   std::memcpy(&g.addr, gateway.raw4(), 4);
   {
-    CoreLock lock;
+    CoreLock lock{CoreLock::NetifSetup{}};
     if (!netif_add(&tap->netif, &a, &m, &g, tap, tapInit, tcpip_input)) {
       ::close(fd);
       delete tap;
@@ -238,7 +238,7 @@ bool startStack() {
   tcpip_init(tcpipReady, &ready);
   ready.wait();
   {
-    CoreLock lock;
+    CoreLock lock{CoreLock::NetifSetup{}};
     ip4_addr_t ip, mask, gw;
     IP4_ADDR(&ip, 127, 0, 0, 1);
     IP4_ADDR(&mask, 255, 0, 0, 0);

@@ -6,7 +6,7 @@ extern "C" {
 
 #include <cstring>
 
-#include "backends/lwip/mailbox.h"
+#include "backends/lwip/internal.h"
 
 namespace asynctcp::backend {
 

@@ -10,7 +10,7 @@ extern "C" {
 #include "lwip/tcpip.h"
 }
 
-#include "backends/lwip/mailbox.h"
+#include "backends/lwip/internal.h"
 
 // The backend calls lwIP's raw API from the service task under
 // LOCK_TCPIP_CORE(); without core locking that macro is empty and every call

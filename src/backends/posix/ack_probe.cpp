@@ -32,7 +32,7 @@
 #include <cstring>
 
 #include "backends/posix/fault_injection.h"
-#include "backends/posix/poll_loop.h"
+#include "backends/posix/internal.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {

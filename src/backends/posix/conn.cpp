@@ -16,14 +16,13 @@
 #include <cstring>
 
 #include "backends/posix/fault_injection.h"
-#include "backends/posix/poll_loop.h"
+#include "backends/posix/internal.h"
 #include "backends/posix/sockaddr.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
 
 namespace {
-constexpr size_t kReadBufSize = 64 * 1024;
 constexpr int kReadsPerEvent = 16;     // 1 MiB, then yield to other connections (libuv: 32)
 constexpr uint64_t kLingerMs = 10000;  // a closed connection's time to flush
 constexpr size_t kMinChunk = 4096;
@@ -287,11 +286,14 @@ void finishConnect(Conn *c) {
     return;
   }
   c->connecting = false;
-  if (c->noDelay) {
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  }
-  events::connected(c->owner);
+  Endpoints ends;
+  SockAddr local, remote;
+  local.len = remote.len = sizeof(local.ss);
+  if (getsockname(c->fd, local.ptr(), &local.len) == 0)
+    fromSockAddr(local, &ends.local, &ends.localPort);
+  if (getpeername(c->fd, remote.ptr(), &remote.len) == 0)
+    fromSockAddr(remote, &ends.remote, &ends.remotePort);
+  events::connected(c->owner, ends);
 }
 
 // A reset must not wait for ack() while reading is held back. Returns true if
@@ -336,6 +338,7 @@ constexpr uint32_t kAckNoticed = EPOLLMSG;
 }  // namespace
 
 void connHandleEvents(Conn *c, uint32_t ev) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (__builtin_expect(ev & EPOLLERR, 0))
     ev = takeNoticeFrom(c, ev);
   if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -476,13 +479,15 @@ void txRelease(Conn *c) {
 
 // ---- the backend interface ----
 
-ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
+ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
+                      const ConnOptions &options) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   SockAddr sa = toSockAddr(ip, port);
   int fd = sys::socket(sa.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0)
     return {nullptr, errnoToErr(errno), errno};
   auto *c = new Conn(fd);
-  c->owner = owner;
+  adopt(c, owner, options);  // TCP_NODELAY before the SYN: it holds from the first segment
   c->connecting = true;
   if (sys::connect(fd, sa.ptr(), sa.len) != 0 && errno != EINPROGRESS) {
     int e = errno;
@@ -505,8 +510,13 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner) {
   return {c, ERR_OK, 0};
 }
 
-void setOwner(Conn *c, ClientImpl *owner) {
+void adopt(Conn *c, ClientImpl *owner, const ConnOptions &options) {
   c->owner = owner;
+  if (options.noDelay)
+    setNoDelay(c, true);
+  if (options.sendBudget)
+    setSendBudget(c, options.sendBudget);
+  setAckEvents(c, options.ackEvents);
 }
 
 size_t inFlight(Conn *c) {
@@ -538,6 +548,7 @@ size_t roomFor(Conn *c, size_t want) {
 }  // namespace
 
 size_t space(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (!c->promptAcks && c->unacked)
     probeSilently(c);
   return room(c);
@@ -589,6 +600,7 @@ inline ssize_t sendNow(Conn *c, const char *data, size_t n, int flags) {
 }  // namespace
 
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->dead || c->connecting || c->failErrno)
     return 0;
   noteWrite(c, flags);
@@ -620,6 +632,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
 }
 
 err_t send(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->dead || c->connecting)
     return ERR_CONN;
   noteWrite(c, 0);
@@ -644,6 +657,7 @@ void setReading(Conn *c, bool on) {
 }
 
 void close(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
   if (c->dead)
     return;
@@ -674,12 +688,12 @@ void close(Conn *c) {
 }
 
 void abort(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
   destroy(c, true);
 }
 
 void setNoDelay(Conn *c, bool on) {
-  c->noDelay = on;
   int v = on ? 1 : 0;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
 }
@@ -687,9 +701,7 @@ void setNoDelay(Conn *c, bool on) {
 bool getNoDelay(Conn *c) {
   int v = 0;
   socklen_t len = sizeof(v);
-  if (getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0)
-    return c->noDelay;
-  return v != 0;
+  return getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 && v != 0;
 }
 
 void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
@@ -710,26 +722,6 @@ uint16_t mss(Conn *c) {
   if (getsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len) != 0)
     return 0;
   return uint16_t(v);
-}
-
-bool addresses(Conn *c, IPAddress *local, uint16_t *localPort, IPAddress *remote,
-               uint16_t *remotePort) {
-  Loop &L = loop();
-  if (c == L.accepted && !L.acceptedBy->wildcard) {
-    // Just accepted on a listener bound to one address: both ends are known.
-    fromSockAddr(L.acceptedBy->bound, local, localPort);
-    fromSockAddr(L.acceptedPeer, remote, remotePort);
-    return true;
-  }
-  SockAddr l, r;
-  l.len = r.len = sizeof(l.ss);
-  if (getsockname(c->fd, l.ptr(), &l.len) != 0)
-    return false;
-  if (getpeername(c->fd, r.ptr(), &r.len) != 0)
-    return false;
-  fromSockAddr(l, local, localPort);
-  fromSockAddr(r, remote, remotePort);
-  return true;
 }
 
 }  // namespace asynctcp::backend

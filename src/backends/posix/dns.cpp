@@ -3,17 +3,12 @@
 // Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
 #if !defined(ESP_PLATFORM)
 
-#include <ares.h>
-#include <netinet/in.h>
-
 #include <cstring>
 #include <string>
 #include <unordered_map>
 
-#include "backends/cares/server_list.h"
-#include "backends/posix/poll_loop.h"
-#include "backends/posix/sockaddr.h"
-#include "core/ip_bytes.h"
+#include "backends/cares/cares.h"
+#include "backends/posix/internal.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
@@ -60,32 +55,11 @@ void sockStateCb(void *, ares_socket_t fd, int readable, int writable) {
   }
 }
 
-// Prefer IPv4, as ESP32 does: a dual-stack name then reaches v4-only servers.
-bool pickAddress(const ares_addrinfo *result, IPAddress *out) {
-  const ares_addrinfo_node *v6 = nullptr;
-  for (const ares_addrinfo_node *n = result ? result->nodes : nullptr; n; n = n->ai_next) {
-    if (n->ai_family == AF_INET) {
-      auto *a = reinterpret_cast<const sockaddr_in *>(n->ai_addr);
-      *out = IPAddress(IPv4, reinterpret_cast<const uint8_t *>(&a->sin_addr));
-      return true;
-    }
-    if (n->ai_family == AF_INET6 && !v6)
-      v6 = n;
-  }
-  if (!v6)
-    return false;
-  auto *a = reinterpret_cast<const sockaddr_in6 *>(v6->ai_addr);
-  *out = makeIpv6(a->sin6_addr.s6_addr, uint8_t(a->sin6_scope_id));
-  return true;
-}
-
 void resolvedCb(void *arg, int status, int, ares_addrinfo *result) {
   auto *q = static_cast<DnsQuery *>(arg);
   --g_active;
   q->done = true;
-  q->found = status == ARES_SUCCESS && pickAddress(result, &q->ip);
-  if (result)
-    ares_freeaddrinfo(result);
+  q->found = cares::pick(status, result, &q->ip);
   g_dns->finished.push_back(q);
 }
 }  // namespace
@@ -93,14 +67,7 @@ void resolvedCb(void *arg, int status, int, ares_addrinfo *result) {
 bool dnsInit() {
   if (!g_dns)
     g_dns = new DnsState();
-  if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-    return false;
-  ares_options opts{};
-  opts.sock_state_cb = sockStateCb;
-  opts.timeout = 2000;  // ms per try: a dead server fails a lookup in seconds, not minutes
-  opts.tries = 2;
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
-  return ares_init_options(&g_channel, &opts, mask) == ARES_SUCCESS;
+  return cares::open(&g_channel, sockStateCb);  // c-ares tells the loop its sockets
 }
 
 void dnsHandleEvents(Pollable *p, uint32_t ev) {
@@ -137,11 +104,8 @@ void dnsRun() {
 DnsQuery *resolve(const char *host, ClientImpl *owner) {
   auto *q = new DnsQuery();
   q->owner = owner;
-  ares_addrinfo_hints hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
   ++g_active;
-  ares_getaddrinfo(g_channel, host, nullptr, &hints, resolvedCb, q);
+  cares::lookup(g_channel, host, resolvedCb, q);
   return q;
 }
 
@@ -150,8 +114,7 @@ void cancel(DnsQuery *q) {
 }
 
 bool setDnsServers(const char *csv) {
-  return csv && *csv && dnsServerPortsValid(csv) &&
-         ares_set_servers_ports_csv(g_channel, csv) == ARES_SUCCESS;
+  return cares::setServers(g_channel, csv);
 }
 
 }  // namespace asynctcp::backend

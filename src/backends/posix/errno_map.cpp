@@ -4,7 +4,7 @@
 
 #include <errno.h>
 
-#include "backends/posix/poll_loop.h"
+#include "backends/posix/internal.h"
 
 namespace asynctcp::backend {
 

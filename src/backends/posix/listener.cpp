@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "backends/posix/fault_injection.h"
-#include "backends/posix/poll_loop.h"
+#include "backends/posix/internal.h"
 #include "backends/posix/sockaddr.h"
-#include "core/ip_bytes.h"
+#include "ip/ip_bytes.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
@@ -100,6 +100,7 @@ uint16_t listenerPort(Listener *l) {
 }
 
 void closeListener(Listener *l) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
   l->owner = nullptr;
   ::close(l->fd);  // connections still in the kernel's queue are reset
   loop().closedListeners.push_back(l);
@@ -121,11 +122,10 @@ void listenersResume(uint64_t nowMs) {
 }
 
 void listenerHandleEvents(Listener *l) {
-  Loop &L = loop();
   for (int i = 0; i < kAcceptsPerEvent && l->owner; ++i) {
-    L.acceptedPeer.len = sizeof(L.acceptedPeer.ss);
-    int fd = sys::accept4(l->fd, L.acceptedPeer.ptr(), &L.acceptedPeer.len,
-                          SOCK_NONBLOCK | SOCK_CLOEXEC);
+    SockAddr peer;
+    peer.len = sizeof(peer.ss);
+    int fd = sys::accept4(l->fd, peer.ptr(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED)
         continue;
@@ -139,10 +139,17 @@ void listenerHandleEvents(Listener *l) {
       delete c;
       continue;
     }
-    L.accepted = c;
-    L.acceptedBy = l;
-    events::accepted(l->owner, c);  // may close this listener (server deleted or end())
-    L.accepted = nullptr;
+    // Both ends travel with the event: the peer from accept4(), our end from the
+    // listener's own address unless it listens on every address.
+    Endpoints ends;
+    fromSockAddr(peer, &ends.remote, &ends.remotePort);
+    SockAddr local = l->bound;
+    if (l->wildcard) {
+      local.len = sizeof(local.ss);
+      getsockname(fd, local.ptr(), &local.len);
+    }
+    fromSockAddr(local, &ends.local, &ends.localPort);
+    events::accepted(l->owner, c, ends);  // may close this listener (server deleted or end())
   }
 }
 

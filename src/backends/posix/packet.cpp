@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "backends/posix/poll_loop.h"
+#include "backends/posix/internal.h"
 
 namespace asynctcp::backend {
 

@@ -3,7 +3,7 @@
 // Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
 #if !defined(ESP_PLATFORM)
 
-#include "backends/posix/poll_loop.h"
+#include "backends/posix/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,6 @@ alignas(Loop) unsigned char g_loopStorage[sizeof(Loop)];
 
 namespace {
 constexpr int kMaxEvents = 256;
-constexpr size_t kReadBufSize = 64 * 1024;
 
 void drainWaker() {
   uint64_t v;

@@ -3,7 +3,7 @@
 
 #include "backends/posix/sockaddr.h"
 
-#include "core/ip_bytes.h"
+#include "ip/ip_bytes.h"
 
 namespace asynctcp::backend {
 

@@ -35,6 +35,7 @@ struct Conn : Mailbox {
   struct tcp_pcb *pcb = nullptr;
   uint32_t lent = 0;  // receive-window bytes lent to lwIP (conn.cpp, lendWindowByte)
   // Guarded by the mail lock.
+  Endpoints *born = nullptr;  // the ends, read in the tcpip thread when the connect completed
   bool connectedPending = false;
   bool finPending = false;
   bool errPending = false;
@@ -52,15 +53,30 @@ struct Conn : Mailbox {
 struct Listener : Mailbox {
   Listener() { kind = Kind::Listener; }
   struct tcp_pcb *pcb = nullptr;  // core lock
-  std::vector<Conn *> accepted;   // mail lock
-  ServerImpl *owner = nullptr;    // service thread
+  struct Accepted {
+    Conn *conn;
+    Endpoints ends;  // read from the pcb in the tcpip thread, where it is free
+  };
+  std::vector<Accepted> accepted;  // mail lock
+  ServerImpl *owner = nullptr;     // service thread
   uint16_t port = 0;
 };
 
 // The tcpip core lock: lwIP's raw API is called only while holding it.
+//
+// Lock order, never the other way round: the core lock (core/service.h), then lwIP's
+// tcpip core lock (CoreLock), then the mail lock (mailLock()). The service thread and
+// public calls hold the core lock and take CoreLock for a raw-API call. lwIP's own
+// thread holds its tcpip core lock while it runs our lwIP callbacks, which take the mail
+// lock to record news; it never takes the core lock, so it never waits for the service
+// thread (that wait deadlocked ESP32 when the queue was full). CoreLock asserts the order.
 class CoreLock {
 public:
   CoreLock();
+  // Netif set-up (netif.cpp): touches lwIP only, from a thread that need not hold the
+  // core lock (the stack starts before the service, a test adds a TAP netif from main).
+  struct NetifSetup {};
+  explicit CoreLock(NetifSetup);
   ~CoreLock();
   CoreLock(const CoreLock &) = delete;
   CoreLock &operator=(const CoreLock &) = delete;

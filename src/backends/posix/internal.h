@@ -73,7 +73,6 @@ struct Conn : Pollable {
         peerFin(false),
         rdhup(false),
         dead(false),
-        noDelay(false),
         promptAcks(false),
         ackDriven(true),
         ackedSilently(false),
@@ -94,10 +93,9 @@ struct Conn : Pollable {
   bool inAckWatch : 1;
   bool lingering : 1;  // closed by the core, still flushing
   bool finSent : 1;
-  bool peerFin : 1;  // read returned 0
-  bool rdhup : 1;    // epoll said the peer's FIN (or an error) is queued
-  bool dead : 1;     // fd closed, waiting to be freed
-  bool noDelay : 1;
+  bool peerFin : 1;         // read returned 0
+  bool rdhup : 1;           // epoll said the peer's FIN (or an error) is queued
+  bool dead : 1;            // fd closed, waiting to be freed
   bool promptAcks : 1;      // the core wants acked() events: probe after writes
   bool ackDriven : 1;       // the user wrote from its last onAck: it waits on acks to send
   bool ackedSilently : 1;   // acks learned without an event since refreshAcks() last asked
@@ -121,6 +119,9 @@ struct Listener : Pollable {
   uint64_t pausedUntil = 0;  // out of epoll until then (fd limit reached)
 };
 
+// The one receive buffer's size (Loop::readBuf): the most one recv() takes.
+constexpr size_t kReadBufSize = 64 * 1024;
+
 // The loop's shared state, service thread only.
 struct Loop {
   int epfd = -1;
@@ -141,16 +142,11 @@ struct Loop {
   std::vector<Conn *> graveyard;  // freed after the current batch of events
   std::vector<Listener *> closedListeners;
   std::vector<Listener *> pausedListeners;
-  uint64_t nowUs = 0;       // taken once per pass, after epoll_wait
-  uint64_t nowMs = 0;       // the same in ms: every received message is stamped with it
-  bool ackNotices = false;  // the kernel reports acks of marked writes (ack_probe.cpp)
-  Conn *inOnAck = nullptr;  // whose acked() event is running
-  // The connection being handed to the core, with the addresses accept4 gave:
-  // addresses() then needs no getsockname/getpeername.
-  Conn *accepted = nullptr;
-  const Listener *acceptedBy = nullptr;
-  SockAddr acceptedPeer;
-  uint8_t *readBuf = nullptr;
+  uint64_t nowUs = 0;          // taken once per pass, after epoll_wait
+  uint64_t nowMs = 0;          // the same in ms: every received message is stamped with it
+  bool ackNotices = false;     // the kernel reports acks of marked writes (ack_probe.cpp)
+  Conn *inOnAck = nullptr;     // whose acked() event is running
+  uint8_t *readBuf = nullptr;  // kReadBufSize bytes: every connection reads into it
 };
 
 // Raw storage rather than a pointer: hot paths reach the loop in one step. Trivial to
