@@ -173,6 +173,40 @@ protected:
     s.insert(s.end(), script.begin(), script.end());
     return s;
   }
+  // Waits (20 s at most) until GET /clients counts n live WebSocket clients, draining the
+  // peer that holds them; false if that peer ended first.
+  bool waitForClients(unsigned n, ChildProcess &peer) {
+    const std::string want = "{\"count\":" + std::to_string(n) + ",";
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      peer.pump();
+      if (!peer.running())
+        return false;
+      if (get("/clients").body.rfind(want, 0) == 0)
+        return true;
+      example().pump(50ms);
+    }
+    return false;
+  }
+  // A peer started on its own, run to its end (killed at the timeout).
+  Finished finish(ChildProcess &peer, milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (peer.running() && std::chrono::steady_clock::now() < deadline) {
+      peer.pump();
+      example().pump(5ms);
+    }
+    Finished f;
+    if (peer.running()) {
+      peer.signal(SIGKILL);
+      peer.waitExit(5s);
+    } else {
+      f.status = peer.waitExit(1s);
+    }
+    peer.pump();
+    f.out = peer.out();
+    f.err = peer.err();
+    return f;
+  }
 };
 
 TEST_F(WebSocketTest, CommandsAnswer) {
@@ -278,11 +312,15 @@ TEST_F(WebSocketTest, CloseCodes) {
       wsScript(synced({"open", "/ws", "send-text", "close", "await-close", "1000"}));
   EXPECT_NE(mine.find("closed 1000 bye"), std::string::npos) << mine;
   wsScript({"open", "/ws", "await-text-prefix", "SEQ=", "sleep", "0.1", "close", "1000"});
-  const auto all = runAll({wsScriptArgv({"open", "/ws", "sleep", "0.3", "send-text", "closeall",
-                                         "await-close", "1011"}),
-                           wsScriptArgv({"open", "/ws", "await-close", "1011"})},
-                          20s);
-  for (const Finished &f : all) {
+  // The one that waits is connected (the server counts it) before the other asks for
+  // closeall: the state is waited for, not guessed from a sleep on a loaded machine.
+  ChildProcess waiting;
+  ASSERT_TRUE(waiting.start(wsScriptArgv({"open", "/ws", "await-close", "1011"})));
+  ASSERT_TRUE(waitForClients(1, waiting));
+  const Finished closer =
+      run(wsScriptArgv({"open", "/ws", "send-text", "closeall", "await-close", "1011"}), 20s);
+  const Finished waited = finish(waiting, 20s);
+  for (const Finished &f : {closer, waited}) {
     EXPECT_TRUE(f.ok()) << f.out << f.err;
     EXPECT_NE(f.out.find("closed 1011 server going away"), std::string::npos) << f.out;
   }
@@ -297,20 +335,27 @@ TEST_F(WebSocketTest, FifthClientIsRefused) {
   // is answered 503 by the middleware; /clients lists the four. All right after a
   // background broadcast.
   wsScript({"open", "/ws", "await-text-prefix", "SEQ=", "sleep", "0.1", "close", "1000"});
-  std::vector<std::vector<std::string>> clients;
-  for (int i = 0; i < 4; ++i)
-    clients.push_back(
-        wsScriptArgv({"sleep", std::to_string(0.15 * i), "open", "/ws", "await-text",
-                      "a new client connected", "sleep", std::to_string(1.0 - 0.15 * i)}));
-  clients.push_back(wsScriptArgv({"sleep", "0.75", "open-refused", "/ws", "503"}));
-  const auto done = runAll(clients, 30s);
-  for (const Finished &f : done)
-    EXPECT_TRUE(f.ok()) << f.out << f.err;
-  EXPECT_NE(done[4].out.find("refused 503 WS server full"), std::string::npos) << done[4].out;
+  // The four hold their connections while the test waits until the server counts them,
+  // then asks with a fifth: no guess of how long four handshakes take on a loaded machine.
+  ChildProcess four;
+  ASSERT_TRUE(four.start(wsScriptArgv(
+      {"--clients", "4", "open", "/ws", "await-text", "a new client connected", "sleep", "60"})));
+  ASSERT_TRUE(waitForClients(4, four));
+  const Finished fifth = run(wsScriptArgv({"open-refused", "/ws", "503"}), 20s);
+  EXPECT_TRUE(fifth.ok()) << fifth.out << fifth.err;
+  EXPECT_NE(fifth.out.find("refused 503 WS server full"), std::string::npos) << fifth.out;
   const Response list = get("/clients");
   EXPECT_EQ(list.status, 200) << list.error;
   EXPECT_EQ(list.header("content-type"), "application/json");
   EXPECT_EQ(list.body.rfind("{\"count\":", 0), 0u) << list.body;
+  EXPECT_EQ(list.body.rfind("{\"count\":4", 0), 0u) << list.body;
+  four.signal(SIGKILL);
+  four.waitExit(5s);
+  four.pump();
+  size_t welcomed = 0;
+  for (size_t at = 0; (at = four.out().find("ok await-text", at)) != std::string::npos; ++at)
+    ++welcomed;
+  EXPECT_EQ(welcomed, 4u) << four.out();
 }
 
 TEST_F(WebSocketTest, BroadcastsReachEveryClient) {
