@@ -370,6 +370,12 @@ void connHandleEvents(Conn *c, uint32_t ev) {
     connProbeAcks(c);  // acks often ride on the peer's data
   if (c->dead || !c->owner)
     return;
+  // A write in onAck that met a reset consumed the socket's error: the recv() below would
+  // return 0 and pass the reset off as a FIN.
+  if (c->failErrno) {
+    fail(c, c->failErrno);
+    return;
+  }
   service(c);
   // The edge is spent: a reset queued behind data that ackLater() now holds, or
   // one after the peer's FIN (recv() then only ever returns 0), is reported here.
