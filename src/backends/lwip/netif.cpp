@@ -117,7 +117,16 @@ void *tapReader(void *arg) {
     if (!p)
       continue;  // out of memory: dropped, TCP retransmits
     pbuf_take(p, frame, u16_t(r));
-    if (tap->netif.input(p, &tap->netif) != ERR_OK)
+    // A full tcpip mailbox refuses the frame (ERR_MEM). Dropping it would lose RSTs for
+    // good (nothing resends them): wait for room instead, and let the device's own queue
+    // hold what arrives meanwhile.
+    err_t e;
+    unsigned waitUs = 20;
+    while ((e = tap->netif.input(p, &tap->netif)) == ERR_MEM) {
+      ::usleep(waitUs);
+      waitUs = std::min(waitUs * 2, 1000u);
+    }
+    if (e != ERR_OK)
       pbuf_free(p);
   }
 }
