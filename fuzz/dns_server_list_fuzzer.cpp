@@ -1,10 +1,14 @@
-// Fuzzes the DNS server-list validator (the list handed to c-ares). Besides memory safety
-// (and no exception escaping), an accepted list never names a port outside 1..65535.
-#include "backends/cares/server_list.h"
+// Fuzzes the DNS server-list parser (setDnsServers(); c-ares is handed its result). Besides
+// memory safety (and no exception escaping): an accepted list is a list of numeric addresses
+// with ports in 1..65535 or the default, and written back out it parses to the same list.
+#include <arpa/inet.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
+
+#include "backends/cares/server_list.h"
 
 #define FUZZ_CHECK(cond) \
   do {                   \
@@ -12,23 +16,28 @@
       __builtin_trap();  \
   } while (0)
 
+using asynctcp::backend::DnsServer;
+using asynctcp::backend::DnsServerList;
+using asynctcp::backend::parseDnsServers;
+
 namespace {
 
-// The port text of one list item, if it names one: "[v6]:port" or "v4:port" (a single colon;
-// more colons make a bare v6 address).
-bool portOf(const std::string &item, std::string &port) {
-  if (!item.empty() && item[0] == '[') {
-    const size_t close = item.find(']');
-    if (close == std::string::npos || close + 1 >= item.size())
-      return false;
-    port = item.substr(close + 2);
-    return true;
+std::string format(const DnsServerList &list) {
+  std::string out;
+  for (const DnsServer &s : list) {
+    char text[INET6_ADDRSTRLEN];
+    FUZZ_CHECK(inet_ntop(s.v6 ? AF_INET6 : AF_INET, s.addr, text, sizeof text));
+    if (!out.empty())
+      out += ',';
+    out += s.v6 ? "[" + std::string(text) + "]" : std::string(text);
+    if (s.port)
+      out += ":" + std::to_string(s.port);
   }
-  const size_t first = item.find(':');
-  if (first == std::string::npos || item.find(':', first + 1) != std::string::npos)
-    return false;
-  port = item.substr(first + 1);
-  return true;
+  return out;
+}
+
+bool same(const DnsServer &a, const DnsServer &b) {
+  return a.v6 == b.v6 && a.port == b.port && std::memcmp(a.addr, b.addr, sizeof a.addr) == 0;
 }
 
 }  // namespace
@@ -37,32 +46,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 4096)
     return 0;
   const std::string csv(reinterpret_cast<const char *>(data), size);
+  DnsServerList list, again;
   bool valid = false;
   try {
-    valid = asynctcp::backend::dnsServerPortsValid(csv.c_str());
+    valid = parseDnsServers(csv.c_str(), &list);
   } catch (...) {
     __builtin_trap();  // the library is built for callers without exceptions
   }
-  if (!valid)
+  if (!valid) {
+    FUZZ_CHECK(list.empty());  // a refused list leaves the output alone
     return 0;
-  const std::string list(csv.c_str());  // what the validator saw
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(',', start);
-    if (end == std::string::npos)
-      end = list.size();
-    const std::string item = list.substr(start, end - start);
-    std::string port;
-    if (portOf(item, port)) {
-      FUZZ_CHECK(!port.empty() && port.size() <= 5);
-      unsigned long v = 0;
-      for (char c : port) {
-        FUZZ_CHECK(c >= '0' && c <= '9');
-        v = v * 10 + unsigned(c - '0');
-      }
-      FUZZ_CHECK(v >= 1 && v <= 65535);
-    }
-    start = end + 1;
   }
+  FUZZ_CHECK(!list.empty());
+  const std::string written = format(list);
+  FUZZ_CHECK(parseDnsServers(written.c_str(), &again));
+  FUZZ_CHECK(again.size() == list.size());
+  for (size_t i = 0; i < list.size(); ++i)
+    FUZZ_CHECK(same(list[i], again[i]));
   return 0;
 }

@@ -102,6 +102,12 @@ TEST(Dns, SetDnsServersRejectsGarbage) {
   EXPECT_FALSE(asynctcp::setDnsServers("not an address"));
   EXPECT_FALSE(asynctcp::setDnsServers("127.0.0.1:99999"));
   EXPECT_FALSE(asynctcp::setDnsServers(nullptr));
+  for (const char *bad : {"", "127.0.0.1,,127.0.0.2", "127.0.0.1:", "127.0.0.1:0", "[::1]x",
+                          "[::1]:", "[127.0.0.1]:53", "::1:53:x", " 127.0.0.1", "127.0.0.1 ",
+                          "localhost", "127.1"})
+    EXPECT_FALSE(asynctcp::setDnsServers(bad)) << '"' << bad << '"';
+  // Every form the list takes, accepted (the fake server below is then the one used).
+  EXPECT_TRUE(asynctcp::setDnsServers("127.0.0.1,127.0.0.1:5353,[::1]:53,::1,[::1]"));
   FakeDnsServer dns(FakeDnsServer::Mode::NxDomain);
   EXPECT_TRUE(asynctcp::setDnsServers(dns.spec().c_str()));
 }

@@ -5,7 +5,9 @@
 
 #include <netinet/in.h>
 
-#include "backends/cares/server_list.h"
+#include <cstring>
+#include <vector>
+
 #include "ip/ip_bytes.h"
 
 namespace asynctcp::backend::cares {
@@ -58,9 +60,16 @@ bool pick(int status, ares_addrinfo *result, IPAddress *out) {
   return found;
 }
 
-bool setServers(ares_channel channel, const char *csv) {
-  return csv && *csv && dnsServerPortsValid(csv) &&
-         ares_set_servers_ports_csv(channel, csv) == ARES_SUCCESS;
+bool setServers(ares_channel channel, const DnsServerList &servers) {
+  std::vector<ares_addr_port_node> nodes(servers.size());
+  for (size_t i = 0; i < servers.size(); ++i) {
+    ares_addr_port_node &n = nodes[i];
+    n.next = i + 1 < nodes.size() ? &nodes[i + 1] : nullptr;
+    n.family = servers[i].v6 ? AF_INET6 : AF_INET;
+    std::memcpy(&n.addr, servers[i].addr, servers[i].v6 ? 16 : 4);
+    n.udp_port = n.tcp_port = servers[i].port;
+  }
+  return !nodes.empty() && ares_set_servers_ports(channel, nodes.data()) == ARES_SUCCESS;
 }
 
 }  // namespace asynctcp::backend::cares

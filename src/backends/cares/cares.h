@@ -9,6 +9,7 @@
 #include <ares.h>
 
 #include "AsyncTCP.h"
+#include "backends/cares/server_list.h"
 
 namespace asynctcp::backend::cares {
 
@@ -26,9 +27,9 @@ void lookup(ares_channel channel, const char *host, ares_addrinfo_callback done,
 // name then reaches v4-only servers), else the first IPv6 one with its scope id. Frees result.
 bool pick(int status, ares_addrinfo *result, IPAddress *out);
 
-// Makes csv ("1.2.3.4", "1.2.3.4:53", "[::1]:53", "::1", comma-separated) the channel's
-// servers; false, and the channel unchanged, for a list c-ares or the port check refuses.
-bool setServers(ares_channel channel, const char *csv);
+// Makes a parsed list (server_list.h) the channel's servers; false, and the channel
+// unchanged, if c-ares refuses it (out of memory).
+bool setServers(ares_channel channel, const DnsServerList &servers);
 
 }  // namespace asynctcp::backend::cares
 

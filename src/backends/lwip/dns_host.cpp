@@ -28,7 +28,7 @@ struct DnsQuery {
 namespace {
 struct DnsState {
   std::vector<DnsQuery *> finished;  // mail lock
-  std::string servers;               // mail lock; empty = the system's
+  DnsServerList servers;             // mail lock; empty = the system's
 };
 // Built on first use (a global constructor may start the stack before this file's dynamic
 // initialisers would run), never destroyed: the resolver threads may outlive static destructors.
@@ -45,14 +45,14 @@ void onResult(void *arg, int status, int, ares_addrinfo *result) {
 void *resolverMain(void *arg) {
   auto *q = static_cast<DnsQuery *>(arg);
   ares_channel channel;
-  std::string servers;
+  DnsServerList servers;
   {
     os::LockGuard g(mailLock());
     servers = dnsState().servers;
   }
   if (cares::open(&channel)) {
     if (!servers.empty())
-      cares::setServers(channel, servers.c_str());  // checked by setDnsServers()
+      cares::setServers(channel, servers);
     cares::lookup(channel, q->host.c_str(), onResult, q);
     for (;;) {
       ares_socket_t socks[ARES_GETSOCK_MAXNUM];
@@ -128,16 +128,11 @@ void cancel(DnsQuery *q) {
 }
 
 bool setDnsServers(const char *csv) {
-  // Checked on a throwaway channel, so a bad list is refused now, not at the next lookup.
-  ares_channel probe;
-  if (!cares::open(&probe))
-    return false;
-  bool ok = cares::setServers(probe, csv);
-  ares_destroy(probe);
-  if (!ok)
+  DnsServerList servers;
+  if (!parseDnsServers(csv, &servers))
     return false;
   os::LockGuard g(mailLock());
-  dnsState().servers = csv;
+  dnsState().servers = std::move(servers);
   return true;
 }
 

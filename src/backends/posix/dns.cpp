@@ -114,7 +114,8 @@ void cancel(DnsQuery *q) {
 }
 
 bool setDnsServers(const char *csv) {
-  return cares::setServers(g_channel, csv);
+  DnsServerList servers;
+  return parseDnsServers(csv, &servers) && cares::setServers(g_channel, servers);
 }
 
 }  // namespace asynctcp::backend
