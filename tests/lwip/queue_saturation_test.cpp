@@ -21,18 +21,13 @@
 #include <vector>
 
 #include "backends/lwip/lwip_stats.h"
+#include "support/sanitized.h"
 #include "test_support.h"
 
 using namespace tst;
 namespace stats = asynctcp::backend::stats;
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 uint64_t fnv(uint64_t h, const void *data, size_t size) {
   const auto *p = static_cast<const uint8_t *>(data);

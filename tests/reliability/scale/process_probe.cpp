@@ -10,15 +10,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "support/sanitized.h"
+
 namespace scale {
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 // The number after `key` on the first line of `path` that starts with it.
 size_t fieldOf(const char *path, const char *key) {
@@ -73,7 +69,7 @@ ProcessSample sampleProcess(double sinceStart) {
   ProcessSample s;
   s.seconds = sinceStart;
   s.rssKiB = fieldOf("/proc/self/status", "VmRSS:");
-  if (!kSanitized) {
+  if (!tst::kSanitized) {
     const struct mallinfo2 mi = mallinfo2();
     s.heapBytes = mi.uordblks + mi.hblkhd;
   }

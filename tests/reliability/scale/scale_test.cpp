@@ -7,21 +7,16 @@
 #include <gtest/gtest.h>
 
 #include "scale_run.h"
+#include "support/sanitized.h"
 #include "test_support.h"
 
 using namespace scale;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-
 RunConfig shortForm() {
   RunConfig c;
-  c.conns = kSanitized || tst::kLwip ? 1000 : 2000;
+  c.conns = tst::kSanitized || tst::kLwip ? 1000 : 2000;
   c.parallel = tst::kLwip ? 32 : 256;  // lwIP's listener queues 128 accepts, then refuses
   c.churnSeconds = 4;
   c.idleSeconds = 1;
