@@ -1,8 +1,7 @@
-// Abnormal endings, the regressions of ESP32 AsyncTCP bug classes (the behaviour on both
-// stacks: tests/errors_test.cpp). ESP32 used the pcb after lwIP's error callback had freed it:
-// every method called in onError, or after the disconnect, must be safe and do nothing. A
-// peer's reset that arrives while the client holds received data with ackLater() must still
-// end the connection.
+// Abnormal endings, posix-only regressions (the behaviour on both stacks: tests/errors_test.cpp).
+// ESP32 AsyncTCP used the pcb after lwIP's error callback had freed it: every method called in
+// onError, or after the disconnect, must be safe and do nothing. And this library once lost a
+// peer's reset that arrived while the client held received data with ackLater().
 #include "reliability_support.h"
 
 #include <gtest/gtest.h>
