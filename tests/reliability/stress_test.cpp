@@ -31,17 +31,17 @@ TEST(Stress, ThousandsOfConnectionsEveryWayToEnd_NoLossNoLeakNoLateCallback) {
   const size_t fdBaseline = openFdCount();
   const auto duration = stress::stressDuration();
   const auto t0 = Clock::now();
-  auto run = std::make_unique<stress::Stress>(duration);
-  run->run();
+  auto harness = std::make_unique<stress::Stress>(duration);
+  harness->run();
 
-  const stress::CleanTally clean = stress::checkSessions(run->sessions);
+  const stress::CleanTally clean = stress::checkSessions(harness->sessions);
   // The servers' side, once every client is gone.
-  stress::checkServerConnections(run->servers);
-  run->servers.clear();
+  stress::checkServerConnections(harness->servers);
+  harness->servers.clear();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  stress::checkRun(run->stats, clean, duration, seconds);
+  stress::checkRun(harness->stats, clean, duration, seconds);
 
-  run.reset();
+  harness.reset();
   EXPECT_TRUE(waitFdsAtMost(fdBaseline, 5000ms))
       << openFdCount() << " descriptors open, " << fdBaseline << " before the run:\n"
       << describeOpenSockets();
