@@ -1,4 +1,5 @@
 // Orderly endings: peer FIN, local close()/stop(), half-close, and data queued at close time.
+// Posix-only regressions of graceful close while the peer talks: reliability/close_test.cpp.
 #include "test_support.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
 // connect(host, port): asynchronous resolution against a fake DNS server on the host's
 // 127.0.0.1 (never the system's), /etc/hosts for "localhost", and IP literals. Both stacks
 // resolve with the host's c-ares; the answers (127.0.0.1, ::1) reach lwIP's loopback netif.
+// Posix-only regressions of close or delete while a name resolves: reliability/dns_test.cpp.
 #include "test_support.h"
 
 #include <gtest/gtest.h>

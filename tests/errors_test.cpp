@@ -1,4 +1,6 @@
 // Abnormal endings: refused connect, peer reset, abort(), and the order onError -> onDisconnect.
+// Their posix-only regressions (ESP32 bug classes): reliability/errors_test.cpp, and
+// reliability/connect_test.cpp for connects that never complete.
 #include "test_support.h"
 
 #include <gtest/gtest.h>

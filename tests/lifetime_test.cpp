@@ -1,6 +1,7 @@
 // Object lifetime: deleting clients inside their own callbacks or from the main thread, deleting
 // a server inside onClient. ASan turns any use after free into a failure; the logs catch
 // callbacks that arrive for an object that is gone.
+// Posix-only regressions of delete in onError: reliability/lifetime_test.cpp.
 #include "test_support.h"
 
 #include <gtest/gtest.h>

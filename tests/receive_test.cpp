@@ -1,4 +1,5 @@
 // The receive side: onData, onPacket + ackPacket, ackLater + ack back-pressure.
+// Posix-only regressions of over-acking: reliability/receive_test.cpp.
 #include "test_support.h"
 
 #include <gtest/gtest.h>

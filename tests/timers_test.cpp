@@ -1,5 +1,7 @@
 // Timers: onPoll cadence, ack timeout (onTimeout, connection kept), rx timeout (close),
 // connect timeout (onError(ERR_TIMEOUT)).
+// Posix-only regressions of the timeouts: reliability/timers_test.cpp, and
+// reliability/connect_test.cpp for descriptors left by connect timeouts.
 #include "test_support.h"
 
 #include <gtest/gtest.h>
