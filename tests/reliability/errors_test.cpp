@@ -1,12 +1,16 @@
 // Abnormal endings, posix-only regressions (the behaviour on both stacks: tests/errors_test.cpp).
 // ESP32 AsyncTCP used the pcb after lwIP's error callback had freed it: every method called in
 // onError, or after the disconnect, must be safe and do nothing. And this library once lost a
-// peer's reset that arrived while the client held received data with ackLater().
+// peer's reset that arrived while the client held received data with ackLater(), and one that
+// it first met in a write inside onData (Linux's failed send() consumes the socket's error, so
+// the next recv() returns 0, as for a FIN).
 #include "reliability_support.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -167,4 +171,61 @@ TEST(ResetWhileReceiveThrottled, PeerResetAfterItsFinWhileDataIsHeldIsReported) 
                                             << ::testing::PrintToString(log.events());
   EXPECT_EQ(log.errors().size(), 1u);
   EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
+}
+
+namespace {
+
+// Holds the service thread inside onClient until opened.
+struct ResetGate {
+  std::mutex m;
+  std::condition_variable cv;
+  bool open = false;
+  void wait() {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [this] { return open; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(m);
+    open = true;
+    cv.notify_all();
+  }
+};
+
+}  // namespace
+
+// Found by the scale run: an echo's write meets the peer's reset before any read does.
+TEST(PeerReset, FoundByAWriteInOnData_IsReportedAsErrorNotAsFin) {
+  ResetGate gate;
+  std::atomic<bool> accepted{false};
+  std::atomic<int> errors{0}, lastError{0}, disconnects{0};
+  AsyncServer server(loopback4(), 0);
+  server.onClient(
+      [&](void *, AsyncClient *c) {
+        c->onData([](void *, AsyncClient *cl, void *d, size_t len) {
+          cl->write(static_cast<const char *>(d), len);  // meets the reset
+        });
+        c->onError([&](void *, AsyncClient *, int8_t err) {
+          lastError = err;
+          errors++;
+        });
+        c->onDisconnect([&](void *, AsyncClient *cl) {
+          disconnects++;
+          delete cl;
+        });
+        accepted = true;
+        gate.wait();  // meanwhile the peer's data and its reset both arrive
+      },
+      nullptr);
+  server.begin();
+  ASSERT_EQ(server.status(), LISTEN);
+  RawSocket peer = rawConnect("127.0.0.1", server.port());
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(waitFor([&] { return accepted.load(); }));
+  ASSERT_TRUE(peer.sendAll("hello"));
+  peer.closeWithReset();
+  gate.release();
+  ASSERT_TRUE(waitFor([&] { return disconnects.load() > 0; }));
+  EXPECT_EQ(errors.load(), 1) << "the reset ended the connection as if the peer sent FIN";
+  EXPECT_EQ(lastError.load(), ERR_RST);
+  EXPECT_EQ(disconnects.load(), 1);
 }
