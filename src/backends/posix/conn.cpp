@@ -1,12 +1,12 @@
-// One TCP connection: non-blocking reads and writes on an edge-triggered fd,
-// the user-space send queue, peer-ack accounting with SIOCOUTQ, and closing.
+// One TCP connection's bytes in and out and its close: non-blocking reads and writes
+// on an edge-triggered fd, the user-space send queue, and the flush before the FIN.
+// What the peer acknowledged is the ack tracker's (ack_tracker.h); socket options and
+// addresses are socket_options.cpp's.
 // Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
 #if !defined(ESP_PLATFORM)
 
 #include <errno.h>
 #include <linux/sockios.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backends/posix/ack_tracker.h"
 #include "backends/posix/fault_injection.h"
 #include "backends/posix/internal.h"
 #include "backends/posix/sockaddr.h"
@@ -73,7 +74,7 @@ void destroy(Conn *c, bool reset) {
   }
   ::close(c->fd);
   c->dead = true;
-  unwatchAcks(c);
+  acks::forget(c);
   if (Tx *tx = c->tx) {
     c->tx = nullptr;
     txRecycle(tx);
@@ -129,13 +130,7 @@ int flush(Conn *c) {
     m.msg_iov = iov;
     m.msg_iovlen = size_t(n);
     int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0);
-    ssize_t w;
-    if (ackNoticeWanted(c)) {
-      w = sendNoticed(c, &m, flags);
-    } else {
-      c->wroteAfterMark = true;
-      w = sys::sendmsg(c->fd, &m, flags);
-    }
+    ssize_t w = acks::sendmsg(c, &m, flags);
     if (w < 0) {
       if (errno == EINTR)
         continue;
@@ -146,11 +141,9 @@ int flush(Conn *c) {
       }
       return errno;
     }
-    c->unacked += uint32_t(w);
     tx->queued -= size_t(w);
     popChunks(tx, size_t(w));
-    if (c->owner && c->promptAcks)
-      watchAcks(c);
+    acks::afterWrite(c, size_t(w));
   }
   txRelease(c);
   return 0;
@@ -286,14 +279,7 @@ void finishConnect(Conn *c) {
     return;
   }
   c->connecting = false;
-  Endpoints ends;
-  SockAddr local, remote;
-  local.len = remote.len = sizeof(local.ss);
-  if (getsockname(c->fd, local.ptr(), &local.len) == 0)
-    fromSockAddr(local, &ends.local, &ends.localPort);
-  if (getpeername(c->fd, remote.ptr(), &remote.len) == 0)
-    fromSockAddr(remote, &ends.remote, &ends.remotePort);
-  events::connected(c->owner, ends);
+  events::connected(c->owner, endpointsOf(c->fd));
 }
 
 // A reset must not wait for ack() while reading is held back. Returns true if
@@ -322,25 +308,9 @@ bool reportError(Conn *c) {
 }
 }  // namespace
 
-namespace {
-// An event bit epoll never reports, standing for "an ack notice was taken".
-constexpr uint32_t kAckNoticed = EPOLLMSG;
-
-// EPOLLERR also means "the error queue is not empty": a pending ack notice. A socket
-// error on an established TCP connection comes with EPOLLHUP (the kernel ends the
-// connection as it sets one), so an EPOLLERR without it, on a connection that asked
-// for a notice, whose error queue held one, was that notice.
-[[gnu::noinline]] uint32_t takeNoticeFrom(Conn *c, uint32_t ev) {
-  if ((c->ackMarked || c->noticeUnsure) && !(ev & EPOLLHUP) && takeAckNotice(c))
-    ev = (ev & ~uint32_t(EPOLLERR)) | kAckNoticed;
-  return ev;
-}
-}  // namespace
-
 void connHandleEvents(Conn *c, uint32_t ev) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
-  if (__builtin_expect(ev & EPOLLERR, 0))
-    ev = takeNoticeFrom(c, ev);
+  ev = acks::takeNotice(c, ev);
   if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
     c->readable = true;
   if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -364,10 +334,7 @@ void connHandleEvents(Conn *c, uint32_t ev) {
   } else if ((ev & EPOLLERR) && !c->reading && reportError(c)) {
     return;
   }
-  if (ev & kAckNoticed)
-    connAckNoticed(c);
-  else if (c->inAckWatch && ackProbeDue(c))
-    connProbeAcks(c);  // acks often ride on the peer's data
+  acks::onEvent(c, ev);
   if (c->dead || !c->owner)
     return;
   // A write in onAck that met a reset consumed the socket's error: the recv() below would
@@ -397,66 +364,6 @@ void connDeferFailure(Conn *c, int err) {
   c->failErrno = err;
   markReady(c);
 }
-
-namespace {
-// Bytes the peer acknowledged since the last look (SIOCOUTQ counts what the
-// kernel still holds: unsent or unacknowledged). Updates c->unacked.
-size_t learnAcks(Conn *c) {
-  int outq = 0;
-  if (c->dead || ioctl(c->fd, SIOCOUTQ, &outq) != 0 || uint32_t(outq) >= c->unacked)
-    return 0;
-  size_t delta = c->unacked - uint32_t(outq);
-  c->unacked = uint32_t(outq);
-  return delta;
-}
-}  // namespace
-
-namespace {
-void reportAcks(Conn *c, size_t delta) {
-  // Whether onAck writes tells the probe how much its delay costs (see ack_probe.cpp).
-  Loop &L = loop();
-  c->ackDriven = false;
-  L.inOnAck = c;
-  events::acked(c->owner, delta);
-  L.inOnAck = nullptr;
-}
-}  // namespace
-
-void connProbeAcks(Conn *c) {
-  if (size_t delta = learnAcks(c))
-    reportAcks(c, delta);
-}
-
-void connAckNoticed(Conn *c) {
-  if (!c->promptAcks)
-    return;  // onAck was removed since the mark: acks are learned when asked for
-  // The marked write's last byte is acknowledged (cumulatively, so is all before
-  // it): if it was the latest write, everything the kernel was given is.
-  size_t delta = c->unacked;
-  if (c->wroteAfterMark || c->noticeUnsure)
-    delta = learnAcks(c);
-  else
-    c->unacked = 0;
-  if (delta)
-    reportAcks(c, delta);
-  if (c->dead || !c->owner)
-    return;
-  if (c->unacked && c->tx && !c->ackMarked)
-    watchBurstTail(c);  // no newer mark covers what is still in flight
-  if (c->unacked || c->queued())
-    return;        // more to learn: the probe's schedule holds it
-  unwatchAcks(c);  // nothing left in flight: the fallback probe is not needed
-  txRelease(c);
-}
-
-namespace {
-void noteWrite(Conn *c, uint8_t flags) {
-  if (flags & kWriteFromOtherThread)
-    c->ackDriven = false;  // no ack notice: the ack comes at the probe's pace
-  else if (loop().inOnAck == c)
-    c->ackDriven = true;
-}
-}  // namespace
 
 void connLingerExpired(Conn *c, uint64_t) {
   destroy(c, true);
@@ -516,86 +423,7 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
   return {c, ERR_OK, 0};
 }
 
-void adopt(Conn *c, ClientImpl *owner, const ConnOptions &options) {
-  c->owner = owner;
-  if (options.noDelay)
-    setNoDelay(c, true);
-  if (options.sendBudget)
-    setSendBudget(c, options.sendBudget);
-  setAckEvents(c, options.ackEvents);
-}
-
-size_t inFlight(Conn *c) {
-  return c->pending();
-}
-
 namespace {
-// Acks learned without an event: for connections nobody asked onAck of, this
-// saves a SIOCOUTQ per write; space() and the ack timeout ask when they need it.
-bool probeSilently(Conn *c) {
-  if (learnAcks(c) == 0)
-    return false;
-  c->ackedSilently = true;  // refreshAcks() reports it, whoever asked the kernel
-  return true;
-}
-
-size_t room(Conn *c) {
-  size_t used = c->pending();
-  return used >= c->budget ? 0 : c->budget - used;
-}
-
-// Room for `want` bytes, asking the kernel only when the cached figure is short.
-size_t roomFor(Conn *c, size_t want) {
-  size_t r = room(c);
-  if (r < want && !c->promptAcks && c->unacked && probeSilently(c))
-    r = room(c);
-  return r;
-}
-}  // namespace
-
-size_t space(Conn *c) {
-  ASYNCTCP_ASSERT_CORE_LOCKED();
-  if (!c->promptAcks && c->unacked)
-    probeSilently(c);
-  return room(c);
-}
-
-// In-flight bytes are counted in 32 bits: a budget past 2 GiB buys nothing.
-void setSendBudget(Conn *c, size_t bytes) {
-  c->budget = uint32_t(std::min<size_t>(bytes, INT32_MAX));
-}
-
-void setAckEvents(Conn *c, bool on) {
-  if (on && !c->promptAcks && c->unacked && c->owner) {
-    c->promptAcks = true;
-    watchAcks(c);
-  }
-  c->promptAcks = on;
-}
-
-bool refreshAcks(Conn *c) {
-  if (!c->promptAcks)
-    probeSilently(c);
-  bool moved = c->ackedSilently;
-  c->ackedSilently = false;
-  return moved;
-}
-
-namespace {
-// A write straight from the caller's memory. The one that asks for an ack notice
-// goes through sendmsg (for its cmsg); the usual one stays a plain send.
-inline ssize_t sendNow(Conn *c, const char *data, size_t n, int flags) {
-  if (__builtin_expect(ackNoticeWanted(c), false)) {
-    iovec iov{const_cast<char *>(data), n};
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    return sendNoticed(c, &m, flags);
-  }
-  c->wroteAfterMark = true;  // whether it succeeds or not: a notice then checks with SIOCOUTQ
-  return sys::send(c->fd, data, n, flags);
-}
-
 // What the kernel did not take, or add() without send(): kept out of line, so the
 // usual write (all of it sent at once) pays for no more than it uses.
 [[gnu::noinline]] void addQueued(Conn *c, const char *data, size_t n, uint8_t flags, bool pushNow) {
@@ -609,20 +437,18 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
   ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->dead || c->connecting || c->failErrno)
     return 0;
-  noteWrite(c, flags);
-  size_t n = std::min(size, roomFor(c, size));
+  acks::beforeWrite(c, flags);
+  size_t n = std::min(size, acks::room(c, size));
   if (!n)
     return 0;
   bool more = flags & ASYNC_WRITE_FLAG_MORE;
   size_t sent = 0;
   if (pushNow && c->queued() == 0) {
     // Straight from the caller's memory: only what the kernel refuses is queued.
-    ssize_t w = sendNow(c, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+    ssize_t w = acks::send(c, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
     if (w > 0) {
       sent = size_t(w);
-      c->unacked += uint32_t(sent);
-      if (c->promptAcks)
-        watchAcks(c);
+      acks::afterWrite(c, sent);
       if (sent < n && !injectedStall(c))
         c->writable = false;  // the kernel took what it had room for
     } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -641,7 +467,7 @@ err_t send(Conn *c) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->dead || c->connecting)
     return ERR_CONN;
-  noteWrite(c, 0);
+  acks::beforeWrite(c, 0);
   if (c->failErrno)
     return errnoToErr(c->failErrno);
   if (!c->queued() || !c->writable)
@@ -697,37 +523,6 @@ void abort(Conn *c) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
   destroy(c, true);
-}
-
-void setNoDelay(Conn *c, bool on) {
-  int v = on ? 1 : 0;
-  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
-}
-
-bool getNoDelay(Conn *c) {
-  int v = 0;
-  socklen_t len = sizeof(v);
-  return getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 && v != 0;
-}
-
-void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
-  int on = ms ? 1 : 0;
-  setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-  if (!on)
-    return;
-  int secs = int(std::max<uint32_t>(1, (ms + 999) / 1000));
-  int cnt = count ? count : 1;
-  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof(secs));
-  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &secs, sizeof(secs));
-  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-}
-
-uint16_t mss(Conn *c) {
-  int v = 0;
-  socklen_t len = sizeof(v);
-  if (getsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len) != 0)
-    return 0;
-  return uint16_t(v);
 }
 
 }  // namespace asynctcp::backend
