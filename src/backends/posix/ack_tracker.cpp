@@ -335,14 +335,14 @@ ssize_t sendNoticed(Conn *c, msghdr *m, int flags) {
   cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
   uint32_t record = SOF_TIMESTAMPING_TX_ACK;
   std::memcpy(CMSG_DATA(cm), &record, sizeof(record));
-  ssize_t w = sys::sendmsg(c->fd, m, flags);
+  ssize_t w = sys::sendmsg(c, m, flags);
   bool asked = true;
   if (w < 0 && errno == EINVAL) {  // a kernel that does not take the cmsg on TCP
     loop().ackSchedule.notices = false;
     asked = false;
     m->msg_control = nullptr;
     m->msg_controllen = 0;
-    w = sys::sendmsg(c->fd, m, flags);
+    w = sys::sendmsg(c, m, flags);
   }
   m->msg_control = nullptr;
   m->msg_controllen = 0;

@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "backends/posix/fault_injection.h"
 #include "backends/posix/internal.h"
+#include "backends/posix/syscalls.h"
 
 namespace asynctcp::backend::acks {
 
@@ -40,13 +40,13 @@ inline ssize_t send(Conn *c, const char *data, size_t n, int flags) {
     return sendNoticed(c, &m, flags);
   }
   c->wroteAfterMark = true;  // whether it succeeds or not: a notice then checks with SIOCOUTQ
-  return sys::send(c->fd, data, n, flags);
+  return sys::send(c, data, n, flags);
 }
 inline ssize_t sendmsg(Conn *c, msghdr *m, int flags) {
   if (noticeWanted(c))
     return sendNoticed(c, m, flags);
   c->wroteAfterMark = true;
-  return sys::sendmsg(c->fd, m, flags);
+  return sys::sendmsg(c, m, flags);
 }
 
 // After a write: n more bytes are the kernel's, and the tracker learns their acks.

@@ -16,9 +16,9 @@
 #include <cstring>
 
 #include "backends/posix/ack_tracker.h"
-#include "backends/posix/fault_injection.h"
 #include "backends/posix/internal.h"
 #include "backends/posix/sockaddr.h"
+#include "backends/posix/syscalls.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
@@ -31,15 +31,6 @@ constexpr int kMaxIov = 64;
 
 // One 48-byte malloc chunk on 64-bit glibc: a server holds one per connection.
 static_assert(sizeof(void *) != 8 || sizeof(Conn) <= 40, "Conn outgrew its chunk");
-
-// The fault injector's EAGAIN or short write has no kernel edge behind it (the
-// socket is still ready): retry from the loop, as the kernel's wake-up would.
-bool injectedStall(Conn *c) {
-  if (!fault::lastCallInjected())
-    return false;
-  markReady(c);
-  return true;
-}
 
 constexpr size_t kTxPoolMax = 256;
 constexpr size_t kPooledQueueMax = 16;
@@ -135,8 +126,7 @@ int flush(Conn *c) {
       if (errno == EINTR)
         continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!injectedStall(c))
-          c->writable = false;
+        c->writable = false;
         return 0;
       }
       return errno;
@@ -177,14 +167,13 @@ void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
 // we read, so this runs before every flush, as lwIP's tcp_recv_null does.
 bool discardInput(Conn *c) {
   while (c->readable && !c->peerFin) {
-    ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    ssize_t n = sys::recv(c, loop().readBuf, kReadBufSize, 0);
     if (n > 0)
       continue;
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!injectedStall(c))
-        c->readable = false;
+      c->readable = false;
       return true;
     }
     if (n < 0)
@@ -231,7 +220,7 @@ void progressClose(Conn *c) {
 
 void readSome(Conn *c) {
   for (int i = 0; i < kReadsPerEvent; ++i) {
-    ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    ssize_t n = sys::recv(c, loop().readBuf, kReadBufSize, 0);
     if (n > 0) {
       events::received(c->owner, loop().readBuf, size_t(n));
       // A write in the callback that failed (a reset) consumed the socket's error, so the
@@ -259,8 +248,7 @@ void readSome(Conn *c) {
     if (errno == EINTR)
       continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!injectedStall(c))
-        c->readable = false;
+      c->readable = false;
       return;
     }
     fail(c, errno);
@@ -414,7 +402,7 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
     delete c;
     return {nullptr, errnoToErr(e), e};
   }
-  if (!pollAdd(c, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) {
+  if (!pollAdd(c, kConnEvents)) {
     int e = errno;
     ::close(fd);
     delete c;
@@ -449,12 +437,12 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
     if (w > 0) {
       sent = size_t(w);
       acks::afterWrite(c, sent);
-      if (sent < n && !injectedStall(c))
+      if (sent < n)
         c->writable = false;  // the kernel took what it had room for
     } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       connDeferFailure(c, errno);  // reported from the loop, not inside write()
       return 0;
-    } else if (w < 0 && errno != EINTR && !injectedStall(c)) {
+    } else if (w < 0 && errno != EINTR) {
       c->writable = false;
     }
   }

@@ -69,6 +69,9 @@ struct Tx {
   uint32_t watchIndex = 0;
 };
 
+// What epoll watches on a connection, edge-triggered: one event per change.
+constexpr uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
 // One per connection, kept to a 48-byte malloc chunk: a server holds thousands.
 struct Conn : Pollable {
   explicit Conn(int sock)
