@@ -222,11 +222,14 @@ void readSome(Conn *c) {
   for (int i = 0; i < kReadsPerEvent; ++i) {
     ssize_t n = sys::recv(c, loop().readBuf, kReadBufSize, 0);
     if (n > 0) {
+      c->unconsumed += uint32_t(n);
       events::received(c->owner, loop().readBuf, size_t(n));
       // A write in the callback that failed (a reset) consumed the socket's error, so the
       // next recv() would return 0 and pass the reset off as a FIN: report it from the loop.
       if (c->dead || !c->owner || c->failErrno)
         return;  // closed or deleted in the callback, or a write in it failed
+      if (c->unconsumed >= kRxWindow)
+        c->reading = false;  // the window is full: consumed() resumes
       if (size_t(n) < kReadBufSize && !c->rdhup) {
         // The kernel gave all it had: a new edge comes with the next data. Not so
         // for a FIN already queued behind it: that edge has been consumed.
@@ -349,7 +352,7 @@ void connProcessReady(Conn *c) {
 }
 
 void connDeferFailure(Conn *c, int err) {
-  c->failErrno = err;
+  c->failErrno = uint8_t(err);
   markReady(c);
 }
 
@@ -468,12 +471,13 @@ err_t send(Conn *c) {
   return ERR_OK;
 }
 
-void consumed(Conn *, size_t) {}  // the kernel's window follows our reads
-
-void setReading(Conn *c, bool on) {
-  c->reading = on;
-  if (on && c->readable)
-    markReady(c);
+void consumed(Conn *c, size_t len) {
+  c->unconsumed -= uint32_t(len);
+  if (!c->reading && c->unconsumed < kRxWindow) {
+    c->reading = true;
+    if (c->readable)
+      markReady(c);  // read from the loop, never inside ack()
+  }
 }
 
 void close(Conn *c) {

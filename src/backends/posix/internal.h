@@ -99,11 +99,12 @@ struct Conn : Pollable {
   uint32_t unacked = 0;  // handed to the kernel, not yet known to be acknowledged by the peer
   uint32_t budget = CONFIG_ASYNC_TCP_SEND_BUFFER;
   Tx *tx = nullptr;
-  int16_t failErrno = 0;  // a failure met inside a call, reported from the loop
+  uint32_t unconsumed = 0;  // delivered to the core, not yet consumed(): the window's fill
+  uint8_t failErrno = 0;    // a failure met inside a call, reported from the loop (errno < 256)
   bool connecting : 1;
   bool readable : 1;  // edge seen, not yet drained to EAGAIN
   bool writable : 1;
-  bool reading : 1;  // false while the core holds the receive side back
+  bool reading : 1;  // false while the window is full (unconsumed >= kRxWindow)
   bool inReadyList : 1;
   bool inAckWatch : 1;
   bool lingering : 1;  // closed by the core, still flushing
@@ -137,6 +138,10 @@ struct Listener : Pollable {
 
 // The one receive buffer's size (Loop::readBuf): the most one recv() takes.
 constexpr size_t kReadBufSize = 64 * 1024;
+// The receive window kept in user space: past this much delivered and not consumed
+// (held by ackLater() or as onPacket pbufs) reading stops, the kernel's window closes
+// and the peer is flow-controlled; consumed() resumes it.
+constexpr uint32_t kRxWindow = 64 * 1024;
 
 // The loop's shared state, service thread only.
 struct Loop {
