@@ -1,7 +1,7 @@
 // One TCP connection's bytes in and out and its close: non-blocking reads and writes
-// on an edge-triggered fd, the user-space send queue, and the flush before the FIN.
-// What the peer acknowledged is the ack tracker's (ack_tracker.h); socket options and
-// addresses are socket_options.cpp's.
+// on an edge-triggered fd, and the flush before the FIN. What the kernel does not take
+// waits in the send queue (send_queue.cpp); what the peer acknowledged is the ack
+// tracker's (ack_tracker.h); socket options and addresses are socket_options.cpp's.
 // Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
 #if !defined(ESP_PLATFORM)
 
@@ -12,8 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 
 #include "backends/posix/ack_tracker.h"
 #include "backends/posix/internal.h"
@@ -26,34 +24,9 @@ namespace asynctcp::backend {
 namespace {
 constexpr int kReadsPerEvent = 16;     // 1 MiB, then yield to other connections (libuv: 32)
 constexpr uint64_t kLingerMs = 10000;  // a closed connection's time to flush
-constexpr size_t kMinChunk = 4096;
-constexpr int kMaxIov = 64;
 
 // One 48-byte malloc chunk on 64-bit glibc: a server holds one per connection.
 static_assert(sizeof(void *) != 8 || sizeof(Conn) <= 40, "Conn outgrew its chunk");
-
-constexpr size_t kTxPoolMax = 256;
-constexpr size_t kPooledQueueMax = 16;
-
-// Back to the pool (bounded), after freeing what the queue still holds (a
-// connection that died with data queued).
-void txRecycle(Tx *tx) {
-  for (size_t i = tx->queueHead; i < tx->queue.size(); ++i)
-    std::free(tx->queue[i].owned);
-  std::vector<Tx *> &pool = loop().txPool;
-  if (pool.size() >= kTxPoolMax) {
-    delete tx;
-    return;
-  }
-  if (tx->queue.capacity() > kPooledQueueMax)
-    std::vector<SendChunk>().swap(tx->queue);  // a bulk sender's long queue is not kept
-  tx->queue.clear();
-  tx->queueHead = tx->queued = 0;
-  tx->nextProbeUs = tx->waitingSinceUs = tx->lingerUntil = 0;
-  tx->probeDelayUs = 0;
-  tx->tailLooks = 0;
-  pool.push_back(tx);
-}
 
 // Ends the socket itself. The Conn stays allocated until the batch is over.
 void destroy(Conn *c, bool reset) {
@@ -66,10 +39,7 @@ void destroy(Conn *c, bool reset) {
   ::close(c->fd);
   c->dead = true;
   acks::forget(c);
-  if (Tx *tx = c->tx) {
-    c->tx = nullptr;
-    txRecycle(tx);
-  }
+  txDrop(c);
   loop().graveyard.push_back(c);
 }
 
@@ -85,81 +55,6 @@ void fail(Conn *c, int err) {
   destroy(c, err != ECONNRESET && err != EPIPE);
   if (owner)
     events::failed(owner, errnoToErr(err), err);
-}
-
-void popChunks(Tx *tx, size_t n) {
-  while (n) {
-    SendChunk &ch = tx->queue[tx->queueHead];
-    size_t take = std::min(n, ch.len);
-    ch.data += take;
-    ch.len -= take;
-    n -= take;
-    if (ch.len == 0) {
-      std::free(ch.owned);
-      ++tx->queueHead;
-    }
-  }
-  if (tx->queueHead == tx->queue.size()) {
-    tx->queue.clear();
-    tx->queueHead = 0;
-  }
-}
-
-// Sends as much of the queue as the kernel takes. Returns 0 or an errno.
-int flush(Conn *c) {
-  while (c->queued()) {
-    Tx *tx = c->tx;
-    iovec iov[kMaxIov];
-    int n = 0;
-    bool more = false;
-    for (size_t i = tx->queueHead; i < tx->queue.size() && n < kMaxIov; ++i, ++n) {
-      iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
-      iov[n].iov_len = tx->queue[i].len;
-      more = tx->queue[i].more;
-    }
-    msghdr m{};
-    m.msg_iov = iov;
-    m.msg_iovlen = size_t(n);
-    int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0);
-    ssize_t w = acks::sendmsg(c, &m, flags);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        c->writable = false;
-        return 0;
-      }
-      return errno;
-    }
-    tx->queued -= size_t(w);
-    popChunks(tx, size_t(w));
-    acks::afterWrite(c, size_t(w));
-  }
-  txRelease(c);
-  return 0;
-}
-
-void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
-  Tx &tx = txOf(c);
-  if (copy) {
-    // Append to the last copied chunk when it has room: small writes share memory.
-    if (tx.queue.size() > tx.queueHead) {
-      SendChunk &t = tx.queue.back();
-      if (t.owned && t.more == more && t.data + t.len + n <= t.owned + t.cap) {
-        std::memcpy(const_cast<char *>(t.data) + t.len, data, n);
-        t.len += n;
-        tx.queued += n;
-        return;
-      }
-    }
-    size_t cap = std::max(n, kMinChunk);
-    char *buf = static_cast<char *>(std::malloc(cap));
-    std::memcpy(buf, data, n);
-    tx.queue.push_back(SendChunk{buf, n, buf, cap, more});
-  } else {
-    tx.queue.push_back(SendChunk{data, n, nullptr, 0, more});
-  }
-  tx.queued += n;
 }
 
 // Reads and drops what the peer sends. Returns false once the socket is done
@@ -193,7 +88,7 @@ void progressClose(Conn *c) {
     return;
   }
   if (c->queued()) {
-    if (flush(c) != 0) {
+    if (flushQueue(c) != 0) {
       destroy(c, true);
       return;
     }
@@ -288,7 +183,7 @@ bool reportError(Conn *c) {
 // Work on a live, owned connection. Inline in both callers: it runs for every event.
 [[gnu::always_inline]] inline void service(Conn *c) {
   if (c->queued() && c->writable) {
-    int err = flush(c);
+    int err = flushQueue(c);
     if (err) {
       fail(c, err);
       return;
@@ -358,27 +253,6 @@ void connDeferFailure(Conn *c, int err) {
 
 void connLingerExpired(Conn *c, uint64_t) {
   destroy(c, true);
-}
-
-Tx &txOf(Conn *c) {
-  if (!c->tx) {
-    std::vector<Tx *> &pool = loop().txPool;
-    if (pool.empty()) {
-      c->tx = new Tx();
-    } else {
-      c->tx = pool.back();
-      pool.pop_back();
-    }
-  }
-  return *c->tx;
-}
-
-void txRelease(Conn *c) {
-  Tx *tx = c->tx;
-  if (tx && tx->queued == 0 && !c->inAckWatch && !c->lingering) {
-    c->tx = nullptr;
-    txRecycle(tx);
-  }
 }
 
 // ---- the backend interface ----
@@ -463,7 +337,7 @@ err_t send(Conn *c) {
     return errnoToErr(c->failErrno);
   if (!c->queued() || !c->writable)
     return ERR_OK;
-  int err = flush(c);
+  int err = flushQueue(c);
   if (err) {
     connDeferFailure(c, err);
     return errnoToErr(err);
@@ -487,18 +361,7 @@ void close(Conn *c) {
     return;
   c->failErrno = 0;
   c->reading = true;
-  // The caller may free zero-copy memory once it is told the connection ended.
-  if (Tx *tx = c->tx) {
-    for (size_t i = tx->queueHead; i < tx->queue.size(); ++i) {
-      SendChunk &ch = tx->queue[i];
-      if (ch.owned)
-        continue;
-      ch.owned = static_cast<char *>(std::malloc(ch.len));
-      std::memcpy(ch.owned, ch.data, ch.len);
-      ch.data = ch.owned;
-      ch.cap = ch.len;
-    }
-  }
+  ownQueuedBytes(c);  // the caller may free its memory once told the connection ended
   if (c->connecting) {
     destroy(c, true);
     return;

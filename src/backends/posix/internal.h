@@ -125,8 +125,13 @@ struct Conn : Pollable {
   size_t pending() const { return queued() + unacked; }
 };
 
+// send_queue.cpp
 Tx &txOf(Conn *c);        // allocates on first use
 void txRelease(Conn *c);  // frees it if nothing needs it any more
+void txDrop(Conn *c);     // the connection is gone: frees it with what it still holds
+void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more);
+int flushQueue(Conn *c);       // sends as much as the kernel takes; 0 or an errno
+void ownQueuedBytes(Conn *c);  // copies what still points into the caller's memory
 
 struct Listener : Pollable {
   ServerImpl *owner = nullptr;  // null once closed (freed after the batch)
