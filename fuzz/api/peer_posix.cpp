@@ -285,7 +285,7 @@ bool stackGivesUp() {
 }
 
 uint64_t ackDelayMs() {
-  return 60;  // the ack probe's informational cadence is 50 ms (ack_probe.cpp)
+  return 60;  // the ack tracker's informational cadence is 50 ms (ack_tracker.cpp)
 }
 
 bool moreHoldsData() {

@@ -90,11 +90,11 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow);
 constexpr uint8_t kWriteFromOtherThread = 0x80;
 err_t send(Conn *c);
 
-// Receive side. consumed(): the user is done with len received bytes (lwIP opens
-// its window: tcp_recved). setReading(): stop or resume reading, for stacks whose
-// window is the kernel's (posix).
+// Receive side: the one flow-control call, lwIP's tcp_recved contract. The user is
+// done with len received bytes (onData returned without ackLater(), ack(), ackPacket()).
+// A backend takes no more than its window of delivered, unconsumed bytes from the
+// peer, and consumed() opens the window again.
 void consumed(Conn *c, size_t len);
-void setReading(Conn *c, bool on);
 
 // Both end the core's view of the connection: no event for it after the call.
 void close(Conn *c);  // graceful: queued data is still sent, then FIN

@@ -65,7 +65,6 @@ IPAddress ClientImpl::remoteIp() const {
 void ClientImpl::beginConnection(uint64_t now) {
   rxHeld = 0;
   ackNow = true;
-  reading = true;
   finHeld = false;
   endErr = ERR_OK;
   lastErrno = 0;
@@ -165,21 +164,26 @@ void ClientImpl::deliverPackets(const uint8_t *data, size_t len) {
   }
 }
 
+// Flow control is the backend's: it stops taking data at its window of bytes not yet
+// consumed, and consumed() opens it. What the core keeps is ESP32's contract: held
+// bytes count in rxHeld, so ack() never acks more than was held.
+void ClientImpl::deliverData(void *data, size_t len) {
+  ackNow = true;
+  callHandler<Ev::Data>(data, len);
+  if (owner && !ackNow)
+    rxHeld += uint32_t(len);
+  else if (owner && conn)
+    backend::consumed(conn, len);
+}
+
 void ClientImpl::onReceived(const uint8_t *data, size_t len) {
   // The rx timeout counts whole seconds: the loop's wake-up time is close enough,
   // and no later than the clock the timers read.
   lastRxAt = uint32_t(backend::eventTimeMs());
-  if (handlers.has(Ev::Packet)) {
+  if (handlers.has(Ev::Packet))
     deliverPackets(data, len);
-  } else {
-    ackNow = true;
-    callHandler<Ev::Data>(static_cast<void *>(const_cast<uint8_t *>(data)), len);
-    if (owner && !ackNow)
-      rxHeld += uint32_t(len);
-    else if (owner && conn)
-      backend::consumed(conn, len);
-  }
-  limitReading();
+  else
+    deliverData(const_cast<uint8_t *>(data), len);
 }
 
 void ClientImpl::onReceivedPackets(struct pbuf *chain) {
@@ -199,21 +203,8 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
       callHandler<Ev::Packet>(b);
       continue;
     }
-    ackNow = true;
-    callHandler<Ev::Data>(b->payload, size_t(b->len));
-    if (owner && !ackNow)
-      rxHeld += b->len;
-    else if (owner && conn)
-      backend::consumed(conn, b->len);
+    deliverData(b->payload, size_t(b->len));
     pbuf_free(b);
-  }
-  limitReading();
-}
-
-void ClientImpl::stopReading() {
-  if (owner && conn && reading) {
-    reading = false;
-    backend::setReading(conn, false);
   }
 }
 
@@ -342,11 +333,6 @@ void ClientImpl::release(size_t len) {
   if (finHeld && rxHeld == 0) {
     finHeld = false;
     close();  // onDisconnect runs after the current callback, never inside ack()
-    return;
-  }
-  if (!reading && conn && rxHeld < kRxWindow) {
-    reading = true;
-    backend::setReading(conn, true);
   }
 }
 

@@ -27,16 +27,11 @@ struct ClientExtra {
   IPAddress localIp, remoteIp;  // when either is not v4
 };
 
-// Receive window kept in user space: past this much held-back data the backend
-// stops reading, the kernel window closes and the peer is flow-controlled.
-constexpr size_t kRxWindow = 64 * 1024;
-
 struct ClientImpl {
   explicit ClientImpl(AsyncClient *o)
       : owner(o),
         noDelay(false),
         ackNow(true),
-        reading(true),
         finHeld(false),
         endPending(false),
         txPending(false),
@@ -81,7 +76,6 @@ struct ClientImpl {
   err_t endErr = ERR_OK;
   bool noDelay : 1;
   bool ackNow : 1;      // cleared by ackLater() for the current delivery
-  bool reading : 1;     // whether the backend reads this connection
   bool finHeld : 1;     // the peer's FIN, waiting behind data held by ackLater()
   bool endPending : 1;  // onError/onDisconnect scheduled
   bool txPending : 1;   // sent data not yet acknowledged: txPendingSince runs
@@ -131,13 +125,15 @@ public:
   }
   bool send();
   size_t ack(size_t len);
-  void release(size_t len);  // held data acknowledged: open the window, maybe resume reading
+  void release(size_t len);  // held data acknowledged: consumed, as far as the backend knows
 
   // Events from the backend.
   void onConnected(const backend::Endpoints &ends);
   // Inlined into events::received (its one caller, in client_impl.cpp): every message.
   [[gnu::always_inline]] inline void onReceived(const uint8_t *data, size_t len);
   void onReceivedPackets(struct pbuf *chain);
+  // onData for one piece, then consumed() unless ackLater() held it: both receive paths.
+  [[gnu::always_inline]] inline void deliverData(void *data, size_t len);
   [[gnu::noinline]] void deliverPackets(const uint8_t *data, size_t len);  // onPacket set
   void onFin();
   void onAcked(size_t len);
@@ -169,11 +165,6 @@ private:
   }
   void startAckTimer();
   void schedulePush();
-  void limitReading() {
-    if (rxHeld >= kRxWindow)
-      stopReading();
-  }
-  void stopReading();
   void setDns(backend::DnsQuery *q) { ensureExtra().dns = q; }
 };
 

@@ -291,8 +291,6 @@ void consumed(Conn *c, size_t len) {
   }
 }
 
-void setReading(Conn *, bool) {}  // lwIP's window closes by itself until tcp_recved()
-
 void close(Conn *c) {
   c->owner = nullptr;
   c->released = true;

@@ -1,23 +1,22 @@
-// One TCP connection: non-blocking reads and writes on an edge-triggered fd,
-// the user-space send queue, peer-ack accounting with SIOCOUTQ, and closing.
+// One TCP connection's bytes in and out and its close: non-blocking reads and writes
+// on an edge-triggered fd, and the flush before the FIN. What the kernel does not take
+// waits in the send queue (send_queue.cpp); what the peer acknowledged is the ack
+// tracker's (ack_tracker.h); socket options and addresses are socket_options.cpp's.
 // Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
 #if !defined(ESP_PLATFORM)
 
 #include <errno.h>
 #include <linux/sockios.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 
-#include "backends/posix/fault_injection.h"
+#include "backends/posix/ack_tracker.h"
 #include "backends/posix/internal.h"
 #include "backends/posix/sockaddr.h"
+#include "backends/posix/syscalls.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
@@ -25,43 +24,9 @@ namespace asynctcp::backend {
 namespace {
 constexpr int kReadsPerEvent = 16;     // 1 MiB, then yield to other connections (libuv: 32)
 constexpr uint64_t kLingerMs = 10000;  // a closed connection's time to flush
-constexpr size_t kMinChunk = 4096;
-constexpr int kMaxIov = 64;
 
 // One 48-byte malloc chunk on 64-bit glibc: a server holds one per connection.
 static_assert(sizeof(void *) != 8 || sizeof(Conn) <= 40, "Conn outgrew its chunk");
-
-// The fault injector's EAGAIN or short write has no kernel edge behind it (the
-// socket is still ready): retry from the loop, as the kernel's wake-up would.
-bool injectedStall(Conn *c) {
-  if (!fault::lastCallInjected())
-    return false;
-  markReady(c);
-  return true;
-}
-
-constexpr size_t kTxPoolMax = 256;
-constexpr size_t kPooledQueueMax = 16;
-
-// Back to the pool (bounded), after freeing what the queue still holds (a
-// connection that died with data queued).
-void txRecycle(Tx *tx) {
-  for (size_t i = tx->queueHead; i < tx->queue.size(); ++i)
-    std::free(tx->queue[i].owned);
-  std::vector<Tx *> &pool = loop().txPool;
-  if (pool.size() >= kTxPoolMax) {
-    delete tx;
-    return;
-  }
-  if (tx->queue.capacity() > kPooledQueueMax)
-    std::vector<SendChunk>().swap(tx->queue);  // a bulk sender's long queue is not kept
-  tx->queue.clear();
-  tx->queueHead = tx->queued = 0;
-  tx->nextProbeUs = tx->waitingSinceUs = tx->lingerUntil = 0;
-  tx->probeDelayUs = 0;
-  tx->tailLooks = 0;
-  pool.push_back(tx);
-}
 
 // Ends the socket itself. The Conn stays allocated until the batch is over.
 void destroy(Conn *c, bool reset) {
@@ -73,11 +38,8 @@ void destroy(Conn *c, bool reset) {
   }
   ::close(c->fd);
   c->dead = true;
-  unwatchAcks(c);
-  if (Tx *tx = c->tx) {
-    c->tx = nullptr;
-    txRecycle(tx);
-  }
+  acks::forget(c);
+  txDrop(c);
   loop().graveyard.push_back(c);
 }
 
@@ -95,103 +57,18 @@ void fail(Conn *c, int err) {
     events::failed(owner, errnoToErr(err), err);
 }
 
-void popChunks(Tx *tx, size_t n) {
-  while (n) {
-    SendChunk &ch = tx->queue[tx->queueHead];
-    size_t take = std::min(n, ch.len);
-    ch.data += take;
-    ch.len -= take;
-    n -= take;
-    if (ch.len == 0) {
-      std::free(ch.owned);
-      ++tx->queueHead;
-    }
-  }
-  if (tx->queueHead == tx->queue.size()) {
-    tx->queue.clear();
-    tx->queueHead = 0;
-  }
-}
-
-// Sends as much of the queue as the kernel takes. Returns 0 or an errno.
-int flush(Conn *c) {
-  while (c->queued()) {
-    Tx *tx = c->tx;
-    iovec iov[kMaxIov];
-    int n = 0;
-    bool more = false;
-    for (size_t i = tx->queueHead; i < tx->queue.size() && n < kMaxIov; ++i, ++n) {
-      iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
-      iov[n].iov_len = tx->queue[i].len;
-      more = tx->queue[i].more;
-    }
-    msghdr m{};
-    m.msg_iov = iov;
-    m.msg_iovlen = size_t(n);
-    int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0);
-    ssize_t w;
-    if (ackNoticeWanted(c)) {
-      w = sendNoticed(c, &m, flags);
-    } else {
-      c->wroteAfterMark = true;
-      w = sys::sendmsg(c->fd, &m, flags);
-    }
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!injectedStall(c))
-          c->writable = false;
-        return 0;
-      }
-      return errno;
-    }
-    c->unacked += uint32_t(w);
-    tx->queued -= size_t(w);
-    popChunks(tx, size_t(w));
-    if (c->owner && c->promptAcks)
-      watchAcks(c);
-  }
-  txRelease(c);
-  return 0;
-}
-
-void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
-  Tx &tx = txOf(c);
-  if (copy) {
-    // Append to the last copied chunk when it has room: small writes share memory.
-    if (tx.queue.size() > tx.queueHead) {
-      SendChunk &t = tx.queue.back();
-      if (t.owned && t.more == more && t.data + t.len + n <= t.owned + t.cap) {
-        std::memcpy(const_cast<char *>(t.data) + t.len, data, n);
-        t.len += n;
-        tx.queued += n;
-        return;
-      }
-    }
-    size_t cap = std::max(n, kMinChunk);
-    char *buf = static_cast<char *>(std::malloc(cap));
-    std::memcpy(buf, data, n);
-    tx.queue.push_back(SendChunk{buf, n, buf, cap, more});
-  } else {
-    tx.queue.push_back(SendChunk{data, n, nullptr, 0, more});
-  }
-  tx.queued += n;
-}
-
 // Reads and drops what the peer sends. Returns false once the socket is done
 // (EOF seen, or an error); while flushing, the peer may be blocked writing until
 // we read, so this runs before every flush, as lwIP's tcp_recv_null does.
 bool discardInput(Conn *c) {
   while (c->readable && !c->peerFin) {
-    ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    ssize_t n = sys::recv(c, loop().readBuf, kReadBufSize, 0);
     if (n > 0)
       continue;
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!injectedStall(c))
-        c->readable = false;
+      c->readable = false;
       return true;
     }
     if (n < 0)
@@ -211,7 +88,7 @@ void progressClose(Conn *c) {
     return;
   }
   if (c->queued()) {
-    if (flush(c) != 0) {
+    if (flushQueue(c) != 0) {
       destroy(c, true);
       return;
     }
@@ -238,13 +115,16 @@ void progressClose(Conn *c) {
 
 void readSome(Conn *c) {
   for (int i = 0; i < kReadsPerEvent; ++i) {
-    ssize_t n = sys::recv(c->fd, loop().readBuf, kReadBufSize, 0);
+    ssize_t n = sys::recv(c, loop().readBuf, kReadBufSize, 0);
     if (n > 0) {
+      c->unconsumed += uint32_t(n);
       events::received(c->owner, loop().readBuf, size_t(n));
       // A write in the callback that failed (a reset) consumed the socket's error, so the
       // next recv() would return 0 and pass the reset off as a FIN: report it from the loop.
       if (c->dead || !c->owner || c->failErrno)
         return;  // closed or deleted in the callback, or a write in it failed
+      if (c->unconsumed >= kRxWindow)
+        c->reading = false;  // the window is full: consumed() resumes
       if (size_t(n) < kReadBufSize && !c->rdhup) {
         // The kernel gave all it had: a new edge comes with the next data. Not so
         // for a FIN already queued behind it: that edge has been consumed.
@@ -266,8 +146,7 @@ void readSome(Conn *c) {
     if (errno == EINTR)
       continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!injectedStall(c))
-        c->readable = false;
+      c->readable = false;
       return;
     }
     fail(c, errno);
@@ -286,14 +165,7 @@ void finishConnect(Conn *c) {
     return;
   }
   c->connecting = false;
-  Endpoints ends;
-  SockAddr local, remote;
-  local.len = remote.len = sizeof(local.ss);
-  if (getsockname(c->fd, local.ptr(), &local.len) == 0)
-    fromSockAddr(local, &ends.local, &ends.localPort);
-  if (getpeername(c->fd, remote.ptr(), &remote.len) == 0)
-    fromSockAddr(remote, &ends.remote, &ends.remotePort);
-  events::connected(c->owner, ends);
+  events::connected(c->owner, endpointsOf(c->fd));
 }
 
 // A reset must not wait for ack() while reading is held back. Returns true if
@@ -311,7 +183,7 @@ bool reportError(Conn *c) {
 // Work on a live, owned connection. Inline in both callers: it runs for every event.
 [[gnu::always_inline]] inline void service(Conn *c) {
   if (c->queued() && c->writable) {
-    int err = flush(c);
+    int err = flushQueue(c);
     if (err) {
       fail(c, err);
       return;
@@ -322,25 +194,9 @@ bool reportError(Conn *c) {
 }
 }  // namespace
 
-namespace {
-// An event bit epoll never reports, standing for "an ack notice was taken".
-constexpr uint32_t kAckNoticed = EPOLLMSG;
-
-// EPOLLERR also means "the error queue is not empty": a pending ack notice. A socket
-// error on an established TCP connection comes with EPOLLHUP (the kernel ends the
-// connection as it sets one), so an EPOLLERR without it, on a connection that asked
-// for a notice, whose error queue held one, was that notice.
-[[gnu::noinline]] uint32_t takeNoticeFrom(Conn *c, uint32_t ev) {
-  if ((c->ackMarked || c->noticeUnsure) && !(ev & EPOLLHUP) && takeAckNotice(c))
-    ev = (ev & ~uint32_t(EPOLLERR)) | kAckNoticed;
-  return ev;
-}
-}  // namespace
-
 void connHandleEvents(Conn *c, uint32_t ev) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
-  if (__builtin_expect(ev & EPOLLERR, 0))
-    ev = takeNoticeFrom(c, ev);
+  ev = acks::takeNotice(c, ev);
   if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
     c->readable = true;
   if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -364,10 +220,7 @@ void connHandleEvents(Conn *c, uint32_t ev) {
   } else if ((ev & EPOLLERR) && !c->reading && reportError(c)) {
     return;
   }
-  if (ev & kAckNoticed)
-    connAckNoticed(c);
-  else if (c->inAckWatch && ackProbeDue(c))
-    connProbeAcks(c);  // acks often ride on the peer's data
+  acks::onEvent(c, ev);
   if (c->dead || !c->owner)
     return;
   // A write in onAck that met a reset consumed the socket's error: the recv() below would
@@ -394,93 +247,12 @@ void connProcessReady(Conn *c) {
 }
 
 void connDeferFailure(Conn *c, int err) {
-  c->failErrno = err;
+  c->failErrno = uint8_t(err);
   markReady(c);
 }
 
-namespace {
-// Bytes the peer acknowledged since the last look (SIOCOUTQ counts what the
-// kernel still holds: unsent or unacknowledged). Updates c->unacked.
-size_t learnAcks(Conn *c) {
-  int outq = 0;
-  if (c->dead || ioctl(c->fd, SIOCOUTQ, &outq) != 0 || uint32_t(outq) >= c->unacked)
-    return 0;
-  size_t delta = c->unacked - uint32_t(outq);
-  c->unacked = uint32_t(outq);
-  return delta;
-}
-}  // namespace
-
-namespace {
-void reportAcks(Conn *c, size_t delta) {
-  // Whether onAck writes tells the probe how much its delay costs (see ack_probe.cpp).
-  Loop &L = loop();
-  c->ackDriven = false;
-  L.inOnAck = c;
-  events::acked(c->owner, delta);
-  L.inOnAck = nullptr;
-}
-}  // namespace
-
-void connProbeAcks(Conn *c) {
-  if (size_t delta = learnAcks(c))
-    reportAcks(c, delta);
-}
-
-void connAckNoticed(Conn *c) {
-  if (!c->promptAcks)
-    return;  // onAck was removed since the mark: acks are learned when asked for
-  // The marked write's last byte is acknowledged (cumulatively, so is all before
-  // it): if it was the latest write, everything the kernel was given is.
-  size_t delta = c->unacked;
-  if (c->wroteAfterMark || c->noticeUnsure)
-    delta = learnAcks(c);
-  else
-    c->unacked = 0;
-  if (delta)
-    reportAcks(c, delta);
-  if (c->dead || !c->owner)
-    return;
-  if (c->unacked && c->tx && !c->ackMarked)
-    watchBurstTail(c);  // no newer mark covers what is still in flight
-  if (c->unacked || c->queued())
-    return;        // more to learn: the probe's schedule holds it
-  unwatchAcks(c);  // nothing left in flight: the fallback probe is not needed
-  txRelease(c);
-}
-
-namespace {
-void noteWrite(Conn *c, uint8_t flags) {
-  if (flags & kWriteFromOtherThread)
-    c->ackDriven = false;  // no ack notice: the ack comes at the probe's pace
-  else if (loop().inOnAck == c)
-    c->ackDriven = true;
-}
-}  // namespace
-
 void connLingerExpired(Conn *c, uint64_t) {
   destroy(c, true);
-}
-
-Tx &txOf(Conn *c) {
-  if (!c->tx) {
-    std::vector<Tx *> &pool = loop().txPool;
-    if (pool.empty()) {
-      c->tx = new Tx();
-    } else {
-      c->tx = pool.back();
-      pool.pop_back();
-    }
-  }
-  return *c->tx;
-}
-
-void txRelease(Conn *c) {
-  Tx *tx = c->tx;
-  if (tx && tx->queued == 0 && !c->inAckWatch && !c->lingering) {
-    c->tx = nullptr;
-    txRecycle(tx);
-  }
 }
 
 // ---- the backend interface ----
@@ -507,7 +279,7 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
     delete c;
     return {nullptr, errnoToErr(e), e};
   }
-  if (!pollAdd(c, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) {
+  if (!pollAdd(c, kConnEvents)) {
     int e = errno;
     ::close(fd);
     delete c;
@@ -516,86 +288,7 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
   return {c, ERR_OK, 0};
 }
 
-void adopt(Conn *c, ClientImpl *owner, const ConnOptions &options) {
-  c->owner = owner;
-  if (options.noDelay)
-    setNoDelay(c, true);
-  if (options.sendBudget)
-    setSendBudget(c, options.sendBudget);
-  setAckEvents(c, options.ackEvents);
-}
-
-size_t inFlight(Conn *c) {
-  return c->pending();
-}
-
 namespace {
-// Acks learned without an event: for connections nobody asked onAck of, this
-// saves a SIOCOUTQ per write; space() and the ack timeout ask when they need it.
-bool probeSilently(Conn *c) {
-  if (learnAcks(c) == 0)
-    return false;
-  c->ackedSilently = true;  // refreshAcks() reports it, whoever asked the kernel
-  return true;
-}
-
-size_t room(Conn *c) {
-  size_t used = c->pending();
-  return used >= c->budget ? 0 : c->budget - used;
-}
-
-// Room for `want` bytes, asking the kernel only when the cached figure is short.
-size_t roomFor(Conn *c, size_t want) {
-  size_t r = room(c);
-  if (r < want && !c->promptAcks && c->unacked && probeSilently(c))
-    r = room(c);
-  return r;
-}
-}  // namespace
-
-size_t space(Conn *c) {
-  ASYNCTCP_ASSERT_CORE_LOCKED();
-  if (!c->promptAcks && c->unacked)
-    probeSilently(c);
-  return room(c);
-}
-
-// In-flight bytes are counted in 32 bits: a budget past 2 GiB buys nothing.
-void setSendBudget(Conn *c, size_t bytes) {
-  c->budget = uint32_t(std::min<size_t>(bytes, INT32_MAX));
-}
-
-void setAckEvents(Conn *c, bool on) {
-  if (on && !c->promptAcks && c->unacked && c->owner) {
-    c->promptAcks = true;
-    watchAcks(c);
-  }
-  c->promptAcks = on;
-}
-
-bool refreshAcks(Conn *c) {
-  if (!c->promptAcks)
-    probeSilently(c);
-  bool moved = c->ackedSilently;
-  c->ackedSilently = false;
-  return moved;
-}
-
-namespace {
-// A write straight from the caller's memory. The one that asks for an ack notice
-// goes through sendmsg (for its cmsg); the usual one stays a plain send.
-inline ssize_t sendNow(Conn *c, const char *data, size_t n, int flags) {
-  if (__builtin_expect(ackNoticeWanted(c), false)) {
-    iovec iov{const_cast<char *>(data), n};
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    return sendNoticed(c, &m, flags);
-  }
-  c->wroteAfterMark = true;  // whether it succeeds or not: a notice then checks with SIOCOUTQ
-  return sys::send(c->fd, data, n, flags);
-}
-
 // What the kernel did not take, or add() without send(): kept out of line, so the
 // usual write (all of it sent at once) pays for no more than it uses.
 [[gnu::noinline]] void addQueued(Conn *c, const char *data, size_t n, uint8_t flags, bool pushNow) {
@@ -609,26 +302,24 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
   ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->dead || c->connecting || c->failErrno)
     return 0;
-  noteWrite(c, flags);
-  size_t n = std::min(size, roomFor(c, size));
+  acks::beforeWrite(c, flags);
+  size_t n = std::min(size, acks::room(c, size));
   if (!n)
     return 0;
   bool more = flags & ASYNC_WRITE_FLAG_MORE;
   size_t sent = 0;
   if (pushNow && c->queued() == 0) {
     // Straight from the caller's memory: only what the kernel refuses is queued.
-    ssize_t w = sendNow(c, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+    ssize_t w = acks::send(c, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
     if (w > 0) {
       sent = size_t(w);
-      c->unacked += uint32_t(sent);
-      if (c->promptAcks)
-        watchAcks(c);
-      if (sent < n && !injectedStall(c))
+      acks::afterWrite(c, sent);
+      if (sent < n)
         c->writable = false;  // the kernel took what it had room for
     } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       connDeferFailure(c, errno);  // reported from the loop, not inside write()
       return 0;
-    } else if (w < 0 && errno != EINTR && !injectedStall(c)) {
+    } else if (w < 0 && errno != EINTR) {
       c->writable = false;
     }
   }
@@ -641,12 +332,12 @@ err_t send(Conn *c) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   if (c->dead || c->connecting)
     return ERR_CONN;
-  noteWrite(c, 0);
+  acks::beforeWrite(c, 0);
   if (c->failErrno)
     return errnoToErr(c->failErrno);
   if (!c->queued() || !c->writable)
     return ERR_OK;
-  int err = flush(c);
+  int err = flushQueue(c);
   if (err) {
     connDeferFailure(c, err);
     return errnoToErr(err);
@@ -654,12 +345,13 @@ err_t send(Conn *c) {
   return ERR_OK;
 }
 
-void consumed(Conn *, size_t) {}  // the kernel's window follows our reads
-
-void setReading(Conn *c, bool on) {
-  c->reading = on;
-  if (on && c->readable)
-    markReady(c);
+void consumed(Conn *c, size_t len) {
+  c->unconsumed -= uint32_t(len);
+  if (!c->reading && c->unconsumed < kRxWindow) {
+    c->reading = true;
+    if (c->readable)
+      markReady(c);  // read from the loop, never inside ack()
+  }
 }
 
 void close(Conn *c) {
@@ -669,18 +361,7 @@ void close(Conn *c) {
     return;
   c->failErrno = 0;
   c->reading = true;
-  // The caller may free zero-copy memory once it is told the connection ended.
-  if (Tx *tx = c->tx) {
-    for (size_t i = tx->queueHead; i < tx->queue.size(); ++i) {
-      SendChunk &ch = tx->queue[i];
-      if (ch.owned)
-        continue;
-      ch.owned = static_cast<char *>(std::malloc(ch.len));
-      std::memcpy(ch.owned, ch.data, ch.len);
-      ch.data = ch.owned;
-      ch.cap = ch.len;
-    }
-  }
+  ownQueuedBytes(c);  // the caller may free its memory once told the connection ended
   if (c->connecting) {
     destroy(c, true);
     return;
@@ -697,37 +378,6 @@ void abort(Conn *c) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
   destroy(c, true);
-}
-
-void setNoDelay(Conn *c, bool on) {
-  int v = on ? 1 : 0;
-  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
-}
-
-bool getNoDelay(Conn *c) {
-  int v = 0;
-  socklen_t len = sizeof(v);
-  return getsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 && v != 0;
-}
-
-void setKeepAlive(Conn *c, uint32_t ms, uint8_t count) {
-  int on = ms ? 1 : 0;
-  setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-  if (!on)
-    return;
-  int secs = int(std::max<uint32_t>(1, (ms + 999) / 1000));
-  int cnt = count ? count : 1;
-  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof(secs));
-  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &secs, sizeof(secs));
-  setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-}
-
-uint16_t mss(Conn *c) {
-  int v = 0;
-  socklen_t len = sizeof(v);
-  if (getsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len) != 0)
-    return 0;
-  return uint16_t(v);
 }
 
 }  // namespace asynctcp::backend

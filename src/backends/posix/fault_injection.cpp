@@ -4,10 +4,13 @@
 #include "backends/posix/fault_injection.h"
 
 #include <errno.h>
+#include <sys/epoll.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+
+#include "backends/posix/syscalls.h"
 
 namespace asynctcp::fault {
 
@@ -20,15 +23,6 @@ Rule g_rules[kCallCount];
 std::atomic<size_t> g_sendCap{0};
 std::atomic<int> g_sendCapCount{0};
 }  // namespace
-
-namespace {
-thread_local bool t_lastInjected = false;
-}
-
-bool lastCallInjected() {
-  // Disarmed, calls skip the injector and leave the flag as it was.
-  return detail::armed.load(std::memory_order_relaxed) && t_lastInjected;
-}
 
 namespace detail {
 std::atomic<bool> armed{false};
@@ -45,7 +39,6 @@ bool take(Call call, int *err) {
     return false;
   *err = r.err.load();
   r.hits.fetch_add(1);
-  t_lastInjected = true;
   return true;
 }
 
@@ -55,7 +48,6 @@ size_t sendCap(size_t want) {
   if (g_sendCapCount.fetch_sub(1) <= 0)
     return want;
   g_rules[kSend].hits.fetch_add(1);
-  t_lastInjected = true;
   return std::min(want, g_sendCap.load());
 }
 }  // namespace detail
@@ -93,39 +85,60 @@ namespace asynctcp::backend::sys {
 
 namespace {
 bool fails(fault::Call call) {
-  fault::t_lastInjected = false;
   int err;
   if (!fault::detail::armed.load(std::memory_order_relaxed) || !fault::detail::take(call, &err))
     return false;
   errno = err;
   return true;
 }
+
+// An EAGAIN or a short write made up here has no kernel wake-up behind it: the socket is
+// still ready, and edge-triggered epoll would not report it again. EPOLL_CTL_MOD has the
+// kernel look at the socket afresh and report what is ready, as its own edge would.
+void stall(Conn *c) {
+  int saved = errno;
+  epoll_event ev{};
+  ev.events = kConnEvents;
+  ev.data.ptr = static_cast<Pollable *>(c);
+  epoll_ctl(loop().epfd, EPOLL_CTL_MOD, c->fd, &ev);
+  errno = saved;
+}
+
+ssize_t failed(Conn *c) {
+  if (errno == EAGAIN || errno == EWOULDBLOCK)
+    stall(c);
+  return -1;
+}
 }  // namespace
 
-ssize_t recvInjected(int fd, void *buf, size_t len, int flags) {
-  return fails(fault::kRecv) ? -1 : ::recv(fd, buf, len, flags);
+ssize_t recvInjected(Conn *c, void *buf, size_t len, int flags) {
+  return fails(fault::kRecv) ? failed(c) : ::recv(c->fd, buf, len, flags);
 }
 
-ssize_t sendInjected(int fd, const void *buf, size_t len, int flags) {
+ssize_t sendInjected(Conn *c, const void *buf, size_t len, int flags) {
   if (fails(fault::kSend))
-    return -1;
-  if (fault::detail::armed.load(std::memory_order_relaxed))
-    len = fault::detail::sendCap(len);
-  return ::send(fd, buf, len, flags);
+    return failed(c);
+  size_t cap = fault::detail::sendCap(len);
+  ssize_t w = ::send(c->fd, buf, cap, flags);
+  if (cap < len)
+    stall(c);
+  return w;
 }
 
-ssize_t sendmsgInjected(int fd, msghdr *m, int flags) {
+ssize_t sendmsgInjected(Conn *c, msghdr *m, int flags) {
   if (fails(fault::kSend))
-    return -1;
-  if (fault::detail::armed.load(std::memory_order_relaxed) && m->msg_iovlen > 0) {
+    return failed(c);
+  if (m->msg_iovlen > 0) {
     size_t cap = fault::detail::sendCap(SIZE_MAX);
     if (cap != SIZE_MAX) {  // a short write: the first cap bytes of the first buffer
       iovec first = m->msg_iov[0];
       first.iov_len = std::min(first.iov_len, cap);
-      return ::send(fd, first.iov_base, first.iov_len, flags);
+      ssize_t w = ::send(c->fd, first.iov_base, first.iov_len, flags);
+      stall(c);
+      return w;
     }
   }
-  return ::sendmsg(fd, m, flags);
+  return ::sendmsg(c->fd, m, flags);
 }
 
 int accept4(int fd, sockaddr *peer, socklen_t *len, int flags) {

@@ -39,6 +39,17 @@ struct WatchQueue {
   Conn *head = nullptr, *tail = nullptr;
 };
 
+// The ack tracker's own state (ack_tracker.cpp): connections with bytes sent and not
+// yet acknowledged, by when it looks next. Under send pressure a binary min-heap on
+// tx->nextProbeUs, otherwise one FIFO per fixed cadence: a pass touches only the
+// connections that are due.
+struct AckSchedule {
+  std::vector<Conn *> heap;
+  WatchQueue relaxed, informational;
+  std::vector<Conn *> pass;  // what a pass works through while onAck adds to the above
+  bool notices = false;      // the kernel reports acks of marked writes
+};
+
 // What a connection needs only while it sends, waits for acks or closes:
 // allocated then, freed when the connection goes quiet, so an idle connection
 // holds no send state.
@@ -50,13 +61,16 @@ struct Tx {
   uint64_t waitingSinceUs = 0;  // last ack progress while under send pressure
   uint64_t lingerUntil = 0;     // closed by the core: when flushing gives up
   uint32_t probeDelayUs = 0;    // ack probe back-off while the writer waits on acks
-  uint8_t tailLooks = 0;        // quick looks left for the rest of a burst (ack_probe.cpp)
+  uint8_t tailLooks = 0;        // quick looks left for the rest of a burst (ack_tracker.cpp)
   // While inAckWatch: in a fixed-cadence queue (watchQueue set, linked by
   // watchPrev/watchNext), else at watchIndex in the pressure heap.
   WatchQueue *watchQueue = nullptr;
   Conn *watchPrev = nullptr, *watchNext = nullptr;
   uint32_t watchIndex = 0;
 };
+
+// What epoll watches on a connection, edge-triggered: one event per change.
+constexpr uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 // One per connection, kept to a 48-byte malloc chunk: a server holds thousands.
 struct Conn : Pollable {
@@ -78,17 +92,19 @@ struct Conn : Pollable {
         ackedSilently(false),
         ackMarked(false),
         wroteAfterMark(false),
-        noticeUnsure(false) {}
+        noticeUnsure(false),
+        inOnAck(false) {}
 
   ClientImpl *owner = nullptr;
   uint32_t unacked = 0;  // handed to the kernel, not yet known to be acknowledged by the peer
   uint32_t budget = CONFIG_ASYNC_TCP_SEND_BUFFER;
   Tx *tx = nullptr;
-  int16_t failErrno = 0;  // a failure met inside a call, reported from the loop
+  uint32_t unconsumed = 0;  // delivered to the core, not yet consumed(): the window's fill
+  uint8_t failErrno = 0;    // a failure met inside a call, reported from the loop (errno < 256)
   bool connecting : 1;
   bool readable : 1;  // edge seen, not yet drained to EAGAIN
   bool writable : 1;
-  bool reading : 1;  // false while the core holds the receive side back
+  bool reading : 1;  // false while the window is full (unconsumed >= kRxWindow)
   bool inReadyList : 1;
   bool inAckWatch : 1;
   bool lingering : 1;  // closed by the core, still flushing
@@ -102,14 +118,20 @@ struct Conn : Pollable {
   bool ackMarked : 1;       // a write asked the kernel for an ack notice not yet taken
   bool wroteAfterMark : 1;  // bytes went out after the marked write
   bool noticeUnsure : 1;    // a notice was given up for lost: any may be stale, check each
+  bool inOnAck : 1;         // its acked() event is running: a write then is ack-driven
 
   size_t queued() const { return tx ? tx->queued : 0; }
   // inFlight() for the backend's own hot paths (the ack probe asks on every write).
   size_t pending() const { return queued() + unacked; }
 };
 
+// send_queue.cpp
 Tx &txOf(Conn *c);        // allocates on first use
 void txRelease(Conn *c);  // frees it if nothing needs it any more
+void txDrop(Conn *c);     // the connection is gone: frees it with what it still holds
+void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more);
+int flushQueue(Conn *c);       // sends as much as the kernel takes; 0 or an errno
+void ownQueuedBytes(Conn *c);  // copies what still points into the caller's memory
 
 struct Listener : Pollable {
   ServerImpl *owner = nullptr;  // null once closed (freed after the batch)
@@ -121,6 +143,10 @@ struct Listener : Pollable {
 
 // The one receive buffer's size (Loop::readBuf): the most one recv() takes.
 constexpr size_t kReadBufSize = 64 * 1024;
+// The receive window kept in user space: past this much delivered and not consumed
+// (held by ackLater() or as onPacket pbufs) reading stops, the kernel's window closes
+// and the peer is flow-controlled; consumed() resumes it.
+constexpr uint32_t kRxWindow = 64 * 1024;
 
 // The loop's shared state, service thread only.
 struct Loop {
@@ -128,15 +154,10 @@ struct Loop {
   Pollable waker{Kind::Waker, -1};
   int spareFd = -1;           // released when accept hits EMFILE, so the connection can be refused
   std::vector<Conn *> ready;  // connections with work left over (fairness, resumed reads)
-  // Connections with bytes sent and not yet acknowledged, by when the ack probe
-  // looks next (ack_probe.cpp): under send pressure a binary min-heap on
-  // tx->nextProbeUs, otherwise one FIFO per fixed cadence. A pass touches only
-  // the connections that are due.
-  std::vector<Conn *> ackHeap;
-  WatchQueue ackRelaxed, ackInformational;
-  // What a pass works through while callbacks add to the lists above; kept, with
-  // their capacity, so a pass allocates nothing.
-  std::vector<Conn *> readyPass, ackPass;
+  AckSchedule ackSchedule;
+  // What a pass works through while callbacks add to `ready`; kept, with its
+  // capacity, so a pass allocates nothing.
+  std::vector<Conn *> readyPass;
   std::vector<Tx *> txPool;       // released send states, reused: one per request otherwise
   std::vector<Conn *> lingering;  // closed by the core, still flushing
   std::vector<Conn *> graveyard;  // freed after the current batch of events
@@ -144,8 +165,6 @@ struct Loop {
   std::vector<Listener *> pausedListeners;
   uint64_t nowUs = 0;          // taken once per pass, after epoll_wait
   uint64_t nowMs = 0;          // the same in ms: every received message is stamped with it
-  bool ackNotices = false;     // the kernel reports acks of marked writes (ack_probe.cpp)
-  Conn *inOnAck = nullptr;     // whose acked() event is running
   uint8_t *readBuf = nullptr;  // kReadBufSize bytes: every connection reads into it
 };
 
@@ -164,49 +183,14 @@ bool pollAdd(Pollable *p, uint32_t events);
 void pollDel(Pollable *p);
 void markReady(Conn *c);
 
-// ack_probe.cpp. The two asked on every write and every event are inline.
-void scheduleAckProbe(Conn *c);  // watchAcks() when c's place in the schedule changes
-void unwatchAcks(Conn *c);       // the connection is going away
-void watchBurstTail(Conn *c);    // a notice came, bytes written after the marked one did not
-void probeAcks(uint64_t nowUs);
-int64_t ackProbeTimeoutUs(uint64_t nowUs);
-
-// The kernel's ack notices (SO_TIMESTAMPING, SOF_TIMESTAMPING_TX_ACK), ack_probe.cpp.
-bool ackNoticesInit();
-ssize_t sendNoticed(Conn *c, msghdr *m, int flags);  // sendmsg asking for one
-bool takeAckNotice(Conn *c);                         // true if one was taken
-void giveUpAckNotice(Conn *c);                       // the marked bytes are known acked
-
-// Whether the next write should ask for a notice: the user waits on this
-// connection's acks (it writes from onAck; a new connection is presumed to),
-// none is pending (one at a time: each is then known to be the latest mark's),
-// and reading goes on (the kernel drops notices that find the receive buffer full).
-inline bool ackNoticeWanted(const Conn *c) {
-  return c->promptAcks && c->ackDriven && !c->ackMarked && c->reading && loop().ackNotices;
-}
-
-// Half the send budget or more in flight: the writer is waiting on acks.
-inline bool underPressure(const Conn *c) {
-  return c->pending() * 2 >= c->budget;
-}
-// After a write: learn the peer's acks for it. A connection already waiting at
-// its fixed cadence keeps its place.
-inline void watchAcks(Conn *c) {
-  if (!c->inAckWatch || c->tx->nextProbeUs == 0 || underPressure(c))
-    scheduleAckProbe(c);
-}
-// On an event of a watched connection: worth a look now?
-inline bool ackProbeDue(const Conn *c) {
-  return underPressure(c) || loop().nowUs >= c->tx->nextProbeUs;
-}
-
 // conn.cpp
 void connHandleEvents(Conn *c, uint32_t events);
 void connProcessReady(Conn *c);
-void connProbeAcks(Conn *c);
-void connAckNoticed(Conn *c);
 void connLingerExpired(Conn *c, uint64_t nowMs);
 void connDeferFailure(Conn *c, int err);
+
+// socket_options.cpp
+Endpoints endpointsOf(int fd);  // a connected socket's two ends (getsockname, getpeername)
 
 // listener.cpp
 void listenerHandleEvents(Listener *l);

@@ -8,9 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "backends/posix/fault_injection.h"
 #include "backends/posix/internal.h"
 #include "backends/posix/sockaddr.h"
+#include "backends/posix/syscalls.h"
 #include "ip/ip_bytes.h"
 #include "os/os.h"
 
@@ -134,7 +134,7 @@ void listenerHandleEvents(Listener *l) {
       return;  // EAGAIN, or an error the next wake-up retries
     }
     auto *c = new Conn(fd);
-    if (!pollAdd(c, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) {
+    if (!pollAdd(c, kConnEvents)) {
       ::close(fd);
       delete c;
       continue;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "backends/posix/ack_tracker.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
@@ -42,7 +43,7 @@ int64_t loopTimeoutUs() {
   };
   if (!L.ready.empty())
     lower(0);
-  int64_t a = ackProbeTimeoutUs(os::nowUs());
+  int64_t a = acks::nextTimeoutUs(os::nowUs());
   if (a >= 0)
     lower(a);
   if (!L.lingering.empty())
@@ -154,7 +155,7 @@ bool init() {
     return false;
   if (!pollAdd(&L.waker, EPOLLIN))
     return false;
-  L.ackNotices = ackNoticesInit();
+  acks::init();
   return dnsInit();
 }
 
@@ -186,7 +187,7 @@ void run() {
     runReady();
     dnsRun();
     events::loopIteration();
-    probeAcks(os::nowUs());
+    acks::runDue(os::nowUs());
     runLingering();
     if (!L.pausedListeners.empty())
       listenersResume(os::nowMs());

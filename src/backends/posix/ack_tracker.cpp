@@ -1,6 +1,7 @@
-// Learning what the peer acknowledged, for onAck and space(). Linux raises no
-// readiness event when an ack arrives for a send queue that was not full. Two ways
-// to learn it, bounding both the delay this adds to onAck and the CPU:
+// The ack tracker (ack_tracker.h): learning what the peer acknowledged, for onAck and
+// space(). Linux raises no readiness event when an ack arrives for a send queue that
+// was not full. Two ways to learn it, bounding both the delay this adds to onAck and
+// the CPU:
 // - a notice (the bottom of this file): when the user waits on acks (its last
 //   onAck wrote, or the connection is new: ESPAsyncWebServer closes from the
 //   first), one write at a time asks the kernel to report the ACK of its last
@@ -23,19 +24,23 @@
 // Host only (the epoll backend): the Arduino IDE and PlatformIO compile every file under src/.
 #if !defined(ESP_PLATFORM)
 
+#include "backends/posix/ack_tracker.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/net_tstamp.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
-#include "backends/posix/fault_injection.h"
-#include "backends/posix/internal.h"
 #include "os/os.h"
 
 namespace asynctcp::backend {
+namespace acks {
 
 namespace {
 constexpr uint32_t kFastMinUs = 25;
@@ -102,7 +107,7 @@ void removeFromWatch(Conn *c) {
     tx->watchQueue = nullptr;
     return;
   }
-  std::vector<Conn *> &heap = loop().ackHeap;
+  std::vector<Conn *> &heap = loop().ackSchedule.heap;
   size_t i = tx->watchIndex;
   Conn *last = heap.back();
   heap.pop_back();
@@ -115,7 +120,7 @@ void removeFromWatch(Conn *c) {
 
 // Watches c (its send state exists) on the pressure heap, due at atUs.
 void scheduleAt(Conn *c, uint64_t atUs) {
-  std::vector<Conn *> &heap = loop().ackHeap;
+  std::vector<Conn *> &heap = loop().ackSchedule.heap;
   Tx *tx = c->tx;
   if (c->inAckWatch && tx->watchQueue)
     removeFromWatch(c);
@@ -136,8 +141,8 @@ void scheduleAt(Conn *c, uint64_t atUs) {
 void scheduleFixed(Conn *c, uint64_t nowUs) {
   if (c->inAckWatch)
     removeFromWatch(c);
-  Loop &L = loop();
-  WatchQueue &q = c->ackDriven ? L.ackRelaxed : L.ackInformational;
+  AckSchedule &S = loop().ackSchedule;
+  WatchQueue &q = c->ackDriven ? S.relaxed : S.informational;
   Tx *tx = c->tx;
   // Never before the tail: the queue stays in deadline order even when the time a
   // caller passes lags the pass's own by a few microseconds.
@@ -165,18 +170,6 @@ void lower(int64_t &t, uint64_t at, uint64_t nowUs) {
   if (t < 0 || v < t)
     t = v;
 }
-}  // namespace
-
-void scheduleAckProbe(Conn *c) {
-  Tx &tx = txOf(c);  // the probe's schedule lives there
-  if (underPressure(c)) {
-    tx.probeDelayUs = kFastMinUs;
-    tx.waitingSinceUs = loop().nowUs;
-    scheduleAt(c, 0);  // at the end of this pass: on loopback the ack is often there already
-  } else if (!c->inAckWatch || tx.nextProbeUs == 0) {
-    scheduleFixed(c, loop().nowUs);
-  }
-}
 
 // A notice reports the ack of one marked write per burst (one pending at a time), the
 // first: the writes after it were acked in the same ACK or are about to be.
@@ -189,69 +182,127 @@ void watchBurstTail(Conn *c) {
   scheduleAt(c, loop().nowUs + kFastMinUs);
 }
 
-void unwatchAcks(Conn *c) {
+// Bytes the peer acknowledged since the last look (SIOCOUTQ counts what the
+// kernel still holds: unsent or unacknowledged). Updates c->unacked.
+size_t learn(Conn *c) {
+  int outq = 0;
+  if (c->dead || ioctl(c->fd, SIOCOUTQ, &outq) != 0 || uint32_t(outq) >= c->unacked)
+    return 0;
+  size_t delta = c->unacked - uint32_t(outq);
+  c->unacked = uint32_t(outq);
+  return delta;
+}
+
+void report(Conn *c, size_t delta) {
+  // Whether onAck writes tells the schedule how much its delay costs (see the top).
+  c->ackDriven = false;
+  c->inOnAck = true;
+  events::acked(c->owner, delta);
+  c->inOnAck = false;  // the Conn outlives the batch, even if onAck closed it
+}
+
+// The look found everything acked and no notice came for the marked write, which
+// the kernel drops when the receive buffer is full. A connection kept waiting for it
+// would never ask for another; one that stops waiting may still get it late, and
+// then cannot tell it from a newer write's: from now on each notice is checked.
+void giveUpNotice(Conn *c) {
+  if (!c->ackMarked)
+    return;
+  c->ackMarked = false;
+  c->noticeUnsure = true;
+}
+
+// After a look at c, taken off the schedule because it was due: where it waits next.
+void reschedule(Conn *c, bool pressure, uint32_t before, uint64_t nowUs) {
+  if (c->unacked == 0) {
+    if (!pressure)
+      giveUpNotice(c);  // a look at the cadence: the notice is overdue
+    txRelease(c);       // all acknowledged: nothing to watch
+    return;
+  }
+  Tx *tx = c->tx;
+  // Pressure is judged again on the fresh count: a bulk sender's in-flight figure
+  // goes stale between looks, and a look that finds it was acked long ago ends the
+  // back-off (else the loop woke every 25 us for the rest of the transfer).
+  if (pressure && underPressure(c)) {
+    if (c->unacked != before)
+      tx->waitingSinceUs = nowUs;
+    uint32_t delay = nowUs - tx->waitingSinceUs < kFastSteadyUs
+                         ? kFastMinUs
+                         : std::min(std::max(tx->probeDelayUs * 2, kFastMinUs), kFastMaxUs);
+    tx->probeDelayUs = delay;
+    scheduleAt(c, nowUs + delay);
+  } else if (tx->tailLooks > 1) {
+    --tx->tailLooks;
+    tx->probeDelayUs *= 2;
+    scheduleAt(c, nowUs + tx->probeDelayUs);
+  } else {
+    scheduleFixed(c, nowUs);
+  }
+}
+}  // namespace
+
+void schedule(Conn *c) {
+  Tx &tx = txOf(c);  // the schedule lives there
+  if (underPressure(c)) {
+    tx.probeDelayUs = kFastMinUs;
+    tx.waitingSinceUs = loop().nowUs;
+    scheduleAt(c, 0);  // at the end of this pass: on loopback the ack is often there already
+  } else if (!c->inAckWatch || tx.nextProbeUs == 0) {
+    scheduleFixed(c, loop().nowUs);
+  }
+}
+
+void forget(Conn *c) {
   if (c->inAckWatch)
     removeFromWatch(c);
 }
 
-void probeAcks(uint64_t nowUs) {
-  Loop &L = loop();
-  std::vector<Conn *> &heap = L.ackHeap;
+void look(Conn *c) {
+  if (size_t delta = learn(c))
+    report(c, delta);
+}
+
+bool lookSilently(Conn *c) {
+  if (learn(c) == 0)
+    return false;
+  c->ackedSilently = true;  // refreshAcks() reports it, whoever asked the kernel
+  return true;
+}
+
+void runDue(uint64_t nowUs) {
+  AckSchedule &S = loop().ackSchedule;
   // Take every due connection out first: onAck may write, and so watch again.
-  std::vector<Conn *> &list = L.ackPass;
-  while (!heap.empty() && dueAt(heap.front()) <= nowUs) {
-    Conn *c = heap.front();
+  std::vector<Conn *> &list = S.pass;
+  while (!S.heap.empty() && dueAt(S.heap.front()) <= nowUs) {
+    Conn *c = S.heap.front();
     removeFromWatch(c);
     list.push_back(c);
   }
-  takeDue(L.ackRelaxed, nowUs, list);
-  takeDue(L.ackInformational, nowUs, list);
+  takeDue(S.relaxed, nowUs, list);
+  takeDue(S.informational, nowUs, list);
   for (Conn *c : list) {
     if (c->dead || !c->owner || !c->tx || c->inAckWatch)
       continue;  // gone, released by a flush in an earlier onAck, or watched again by one
     bool pressure = underPressure(c);
     uint32_t before = c->unacked;
-    connProbeAcks(c);  // may run onAck, which may write (and so re-watch) or close
+    look(c);  // may run onAck, which may write (and so re-watch) or close
     if (c->dead || !c->owner || c->inAckWatch)
       continue;  // gone, or already rescheduled by a write in onAck
-    if (c->unacked == 0) {
-      if (!pressure)
-        giveUpAckNotice(c);  // a look at the cadence: the notice is overdue
-      txRelease(c);          // all acknowledged: nothing to watch
-      continue;
-    }
-    Tx *tx = c->tx;
-    // Pressure is judged again on the fresh count: a bulk sender's in-flight figure
-    // goes stale between looks, and a look that finds it was acked long ago ends the
-    // back-off (else the loop woke every 25 us for the rest of the transfer).
-    if (pressure && underPressure(c)) {
-      if (c->unacked != before)
-        tx->waitingSinceUs = nowUs;
-      uint32_t delay = nowUs - tx->waitingSinceUs < kFastSteadyUs
-                           ? kFastMinUs
-                           : std::min(std::max(tx->probeDelayUs * 2, kFastMinUs), kFastMaxUs);
-      tx->probeDelayUs = delay;
-      scheduleAt(c, nowUs + delay);
-    } else if (tx->tailLooks > 1) {
-      --tx->tailLooks;
-      tx->probeDelayUs *= 2;
-      scheduleAt(c, nowUs + tx->probeDelayUs);
-    } else {
-      scheduleFixed(c, nowUs);
-    }
+    reschedule(c, pressure, before, nowUs);
   }
   list.clear();
 }
 
-int64_t ackProbeTimeoutUs(uint64_t nowUs) {
-  const Loop &L = loop();
+int64_t nextTimeoutUs(uint64_t nowUs) {
+  const AckSchedule &S = loop().ackSchedule;
   int64_t t = -1;
-  if (!L.ackHeap.empty())
-    lower(t, dueAt(L.ackHeap.front()), nowUs);
-  if (L.ackRelaxed.head)
-    lower(t, dueAt(L.ackRelaxed.head), nowUs);
-  if (L.ackInformational.head)
-    lower(t, dueAt(L.ackInformational.head), nowUs);
+  if (!S.heap.empty())
+    lower(t, dueAt(S.heap.front()), nowUs);
+  if (S.relaxed.head)
+    lower(t, dueAt(S.relaxed.head), nowUs);
+  if (S.informational.head)
+    lower(t, dueAt(S.informational.head), nowUs);
   return t;
 }
 
@@ -261,9 +312,9 @@ int64_t ackProbeTimeoutUs(uint64_t nowUs) {
 // the last byte of that write; epoll reports it as EPOLLERR. No socket option is set
 // (no syscall per connection): without SOF_TIMESTAMPING_OPT_TSONLY the notice
 // carries a clone of the acked segment, which net.core.tstamp_allow_data=0 forbids
-// to unprivileged sockets, so then the probe's cadence is all there is.
+// to unprivileged sockets, so then the schedule's looks are all there is.
 
-bool ackNoticesInit() {
+void init() {
   char v = '1';
   int fd = ::open("/proc/sys/net/core/tstamp_allow_data", O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
@@ -271,7 +322,7 @@ bool ackNoticesInit() {
       v = '1';
     ::close(fd);
   }
-  return v != '0';
+  loop().ackSchedule.notices = v != '0';
 }
 
 ssize_t sendNoticed(Conn *c, msghdr *m, int flags) {
@@ -284,14 +335,14 @@ ssize_t sendNoticed(Conn *c, msghdr *m, int flags) {
   cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
   uint32_t record = SOF_TIMESTAMPING_TX_ACK;
   std::memcpy(CMSG_DATA(cm), &record, sizeof(record));
-  ssize_t w = sys::sendmsg(c->fd, m, flags);
+  ssize_t w = sys::sendmsg(c, m, flags);
   bool asked = true;
   if (w < 0 && errno == EINVAL) {  // a kernel that does not take the cmsg on TCP
-    loop().ackNotices = false;
+    loop().ackSchedule.notices = false;
     asked = false;
     m->msg_control = nullptr;
     m->msg_controllen = 0;
-    w = sys::sendmsg(c->fd, m, flags);
+    w = sys::sendmsg(c, m, flags);
   }
   m->msg_control = nullptr;
   m->msg_controllen = 0;
@@ -302,27 +353,82 @@ ssize_t sendNoticed(Conn *c, msghdr *m, int flags) {
   return w;
 }
 
-bool takeAckNotice(Conn *c) {
+// EPOLLERR also means "the error queue is not empty": a pending ack notice. A socket
+// error on an established TCP connection comes with EPOLLHUP (the kernel ends the
+// connection as it sets one), so an EPOLLERR without it, on a connection that asked
+// for a notice, whose error queue held one, was that notice.
+[[gnu::noinline]] uint32_t takeNoticeFrom(Conn *c, uint32_t ev) {
+  if (!(c->ackMarked || c->noticeUnsure) || (ev & EPOLLHUP))
+    return ev;
   // Nothing but these notices reaches a TCP socket's error queue unless asked for
   // (IP_RECVERR, MSG_ZEROCOPY), so what is there is one: its contents (the timestamp,
   // the clone's bytes) are not needed. One is taken per EPOLLERR; the kernel raises
   // another while more are queued.
   msghdr m{};
   if (direct::recvmsg(c->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-    return false;
+    return ev;
   c->ackMarked = false;
-  return true;
+  return (ev & ~uint32_t(EPOLLERR)) | kNoticed;
 }
 
-// The probe found everything acked and no notice came for the marked write, which
-// the kernel drops when the receive buffer is full. A connection kept waiting for it
-// would never ask for another; one that stops waiting may still get it late, and
-// then cannot tell it from a newer write's: from now on each notice is checked.
-void giveUpAckNotice(Conn *c) {
-  if (!c->ackMarked)
+void noticed(Conn *c) {
+  if (!c->promptAcks)
+    return;  // onAck was removed since the mark: acks are learned when asked for
+  // The marked write's last byte is acknowledged (cumulatively, so is all before
+  // it): if it was the latest write, everything the kernel was given is.
+  size_t delta = c->unacked;
+  if (c->wroteAfterMark || c->noticeUnsure)
+    delta = learn(c);
+  else
+    c->unacked = 0;
+  if (delta)
+    report(c, delta);
+  if (c->dead || !c->owner)
     return;
-  c->ackMarked = false;
-  c->noticeUnsure = true;
+  if (c->unacked && c->tx && !c->ackMarked)
+    watchBurstTail(c);  // no newer mark covers what is still in flight
+  if (c->unacked || c->queued())
+    return;   // more to learn: the schedule holds it
+  forget(c);  // nothing left in flight: the fallback look is not needed
+  txRelease(c);
+}
+
+}  // namespace acks
+
+// ---- the backend interface: the send budget and acks ----
+
+size_t inFlight(Conn *c) {
+  return c->pending();
+}
+
+size_t space(Conn *c) {
+  ASYNCTCP_ASSERT_CORE_LOCKED();
+  // Acks learned without an event: for connections nobody asked onAck of, this
+  // saves a SIOCOUTQ per write; space() and the ack timeout ask when they need it.
+  if (!c->promptAcks && c->unacked)
+    acks::lookSilently(c);
+  return acks::room(c);
+}
+
+// In-flight bytes are counted in 32 bits: a budget past 2 GiB buys nothing.
+void setSendBudget(Conn *c, size_t bytes) {
+  c->budget = uint32_t(std::min<size_t>(bytes, INT32_MAX));
+}
+
+void setAckEvents(Conn *c, bool on) {
+  if (on && !c->promptAcks && c->unacked && c->owner) {
+    c->promptAcks = true;
+    acks::afterWrite(c, 0);  // what is in flight is watched from now on
+  }
+  c->promptAcks = on;
+}
+
+bool refreshAcks(Conn *c) {
+  if (!c->promptAcks)
+    acks::lookSilently(c);
+  bool moved = c->ackedSilently;
+  c->ackedSilently = false;
+  return moved;
 }
 
 }  // namespace asynctcp::backend
