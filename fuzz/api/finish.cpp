@@ -10,6 +10,7 @@
 #include "api/peer.h"
 #include "backends/backend.h"
 #include "net/check.h"
+#include "net/prof.h"
 #include "net/virtual_clock.h"
 
 namespace fuzz::api {
@@ -235,17 +236,32 @@ void deleteAll() {
 
 void finishInput() {
   stopActing();
-  settle();
-  releaseHeld();
-  settle();
-  awaitDelivery();
-  closeAll();
+  {
+    FUZZ_PROF("finish: settle, release held");
+    settle();
+    releaseHeld();
+    settle();
+  }
+  {
+    FUZZ_PROF("finish: awaitDelivery");
+    awaitDelivery();
+  }
+  {
+    FUZZ_PROF("finish: closeAll");
+    closeAll();
+  }
   checkEnds();
-  deleteAll();
-  peer::resetAll();
-  serverListen();  // as at the start: a listening server is in the leak baselines
-  settle();
-  peer::checkNoLeaks();
+  {
+    FUZZ_PROF("finish: delete, reset, listen");
+    deleteAll();
+    peer::resetAll();
+    serverListen();  // as at the start: a listening server is in the leak baselines
+    settle();
+  }
+  {
+    FUZZ_PROF("finish: checkNoLeaks");
+    peer::checkNoLeaks();
+  }
   Harness &h = harness();
   std::lock_guard<std::mutex> g(h.mu);
   for (Slot &s : h.slots)
