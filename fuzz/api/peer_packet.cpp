@@ -158,6 +158,9 @@ bool connect(int slot, uint16_t serverPort, uint8_t flags,
 }
 
 size_t send(int slot, size_t len) {
+  // A burst of segments, handled by lwIP one after the other as its tcpip thread handles
+  // what a netif queued: the core lock is not let go (and taken back) for each.
+  lwip::CoreLock burst;
   Conn &c = g_conns[slot];
   if (c.phase != Phase::Established || c.st.finSent)
     return 0;
@@ -237,6 +240,7 @@ void window(int slot, uint16_t window) {
 }
 
 void reorder(int slot, size_t len) {
+  lwip::CoreLock burst;
   Conn &c = g_conns[slot];
   if (c.phase != Phase::Established || c.st.finSent)
     return;
@@ -252,6 +256,7 @@ void reorder(int slot, size_t len) {
 }
 
 void repeat(int slot) {
+  lwip::CoreLock burst;
   Conn &c = g_conns[slot];
   if (c.phase != Phase::Established)
     return;

@@ -21,11 +21,17 @@ extern "C" {
 
 namespace fuzz::lwip {
 
+namespace {
+thread_local int t_coreDepth = 0;  // CoreLocks this thread holds (nested ones are free)
+}  // namespace
+
 CoreLock::CoreLock() {
-  LOCK_TCPIP_CORE();
+  if (t_coreDepth++ == 0)
+    LOCK_TCPIP_CORE();
 }
 CoreLock::~CoreLock() {
-  UNLOCK_TCPIP_CORE();
+  if (--t_coreDepth == 0)
+    UNLOCK_TCPIP_CORE();
 }
 
 namespace {

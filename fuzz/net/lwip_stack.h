@@ -12,6 +12,7 @@ extern "C" {
 
 namespace fuzz::lwip {
 
+// lwIP's core lock; one held by this thread already makes a nested one free.
 class CoreLock {
 public:
   CoreLock();
