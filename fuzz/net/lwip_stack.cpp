@@ -1,10 +1,8 @@
 #include "net/lwip_stack.h"
 
 #include <dlfcn.h>
-#include <sched.h>
 #include <time.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -41,17 +39,13 @@ struct Flag {
   std::mutex m;
   std::condition_variable cv;
   bool raised = false;
-  std::atomic<bool> done{false};  // the tcpip thread's last touch of the flag
 };
 
 void raise(void *arg) {
   auto *f = static_cast<Flag *>(arg);
-  {
-    std::lock_guard<std::mutex> g(f->m);
-    f->raised = true;
-    f->cv.notify_one();
-  }
-  f->done.store(true, std::memory_order_release);
+  std::lock_guard<std::mutex> g(f->m);
+  f->raised = true;
+  f->cv.notify_one();
 }
 }  // namespace
 
@@ -95,16 +89,9 @@ void tcpipBarrier() {
   FUZZ_PROF("tcpipBarrier");
   Flag f;
   FUZZ_REQUIRE(tcpip_callback(raise, &f) == ERR_OK, "tcpip_callback failed");
-  // A yield or two usually does (a sleep costs a futex wake-up and a scheduling delay).
-  for (int spin = 0; spin < 200 && !f.done.load(std::memory_order_acquire); ++spin)
-    sched_yield();
-  {
-    std::unique_lock<std::mutex> lock(f.m);
-    bool ok = f.cv.wait_for(lock, std::chrono::seconds(20), [&] { return f.raised; });
-    FUZZ_REQUIRE(ok, "the tcpip thread stopped taking messages");
-  }
-  while (!f.done.load(std::memory_order_acquire))  // raise() is on its way out
-    sched_yield();
+  std::unique_lock<std::mutex> lock(f.m);
+  bool ok = f.cv.wait_for(lock, std::chrono::seconds(20), [&] { return f.raised; });
+  FUZZ_REQUIRE(ok, "the tcpip thread stopped taking messages");
 }
 
 void runDueTimers() {

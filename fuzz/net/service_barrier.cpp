@@ -2,14 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -30,7 +28,6 @@ namespace {
 std::mutex g_mutex;
 std::condition_variable g_passEnded;
 uint64_t g_passes = 0;  // passes ended (waits entered), guarded by g_mutex
-std::atomic<uint64_t> g_passesSeen{0};  // the same, for a look without the lock
 bool g_inWait = false;  // between releaseForWait and acquireAfterWait
 // The service thread, between releaseForWait and acquireAfterWait: its blocking call there
 // is the loop's wait (the wrappers below ignore every other thread and call).
@@ -51,7 +48,6 @@ Wait g_wait;
 [[maybe_unused]] uint64_t g_notifiesBegun = 0;
 uint64_t g_notifiesDone = 0;
 pid_t g_serviceTid = 0;
-constexpr int kSpinsForBlock = 50;
 
 int64_t monoNs() {
   timespec ts;
@@ -108,13 +104,6 @@ void serviceBarrier() {
   std::unique_lock<std::mutex> lock(g_mutex);
   // Waiting: the next pass begins after this call. Mid-pass: the one after it does.
   const uint64_t target = g_passes + (g_inWait ? 1 : 2);
-  // A pass is short: yield to it a while before sleeping on the condition variable (a
-  // sleep costs a futex wake-up and a scheduling delay on the way back).
-  lock.unlock();
-  asynctcp::backend::wake();
-  for (int spin = 0; spin < 200 && g_passesSeen.load(std::memory_order_acquire) < target; ++spin)
-    sched_yield();
-  lock.lock();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (g_passes < target) {
     // Woken again after each slice: a pass under way may have drained the first wake-up
@@ -135,14 +124,7 @@ bool serviceIdle() {
   int epfd;
   pid_t tid;
   {
-    std::unique_lock<std::mutex> lock(g_mutex);
-    // Just out of a pass (a barrier returns as the pass ends), the loop is on its way into
-    // its blocking call: a moment for it to get there.
-    for (int spin = 0; g_inWait && !g_wait.blocked && spin < kSpinsForBlock; ++spin) {
-      lock.unlock();
-      sched_yield();
-      lock.lock();
-    }
+    std::lock_guard<std::mutex> lock(g_mutex);
     if (!g_inWait || !g_wait.blocked || g_wait.immediate)
       return false;
     if (g_wait.deadlineNs >= 0 && monoNs() >= g_wait.deadlineNs)
@@ -191,7 +173,6 @@ extern "C" void __wrap__ZN8asynctcp6events14releaseForWaitEv() {
   {
     std::lock_guard<std::mutex> lock(fuzz::g_mutex);
     ++fuzz::g_passes;
-    fuzz::g_passesSeen.store(fuzz::g_passes, std::memory_order_release);
     fuzz::g_inWait = true;
   }
   fuzz::t_loopWaits = true;
