@@ -58,6 +58,7 @@ uint64_t g_fetched = 0;                      // messages the fetching thread too
 bool g_fetching = false;                     // inside sys_arch_mbox_fetch
 int64_t g_fetchDeadlineNs = -1;              // when that fetch times out (-1: never)
 uint64_t g_fetchJumpedUs = 0;                // the virtual clock's jumps when it began
+uint64_t g_timersRunAtJumpUs = 0;            // the jumps when runDueTimers() last ran
 
 int64_t monoNs() {
   timespec ts;
@@ -72,13 +73,16 @@ Fn nextFn(const char *name) {
 }  // namespace
 
 // The tcpip thread waits for its next message with every message posted so far taken and
-// handled (it fetches again only once it handled the last one), its timeout not up and
-// the clocks not moved since it began: a barrier through it would find nothing to do.
+// handled (it fetches again only once it handled the last one), its timeout not up, and
+// either the clocks have not moved since it began or the timers due since have been run
+// (runDueTimers(), after every jump: what they sent was posted, and counts above): a
+// barrier through it would find nothing to do.
 bool tcpipIdle() {
+  const uint64_t jumped = clock::jumpedUs();
   std::lock_guard<std::mutex> g(g_mboxMutex);
   return g_fetching && g_postsBegun == g_postsDone && g_postsDone == g_fetched &&
          (g_fetchDeadlineNs < 0 || monoNs() < g_fetchDeadlineNs) &&
-         g_fetchJumpedUs == clock::jumpedUs();
+         (g_fetchJumpedUs == jumped || g_timersRunAtJumpUs == jumped);
 }
 
 void tcpipBarrier() {
@@ -96,8 +100,13 @@ void tcpipBarrier() {
 
 void runDueTimers() {
   FUZZ_PROF("runDueTimers");
-  CoreLock lock;
-  sys_check_timeouts();
+  const uint64_t jumped = clock::jumpedUs();
+  {
+    CoreLock lock;
+    sys_check_timeouts();
+  }
+  std::lock_guard<std::mutex> g(g_mboxMutex);
+  g_timersRunAtJumpUs = jumped;
 }
 
 void abortLeftoverPcbs(const std::function<void(struct tcp_pcb *)> &check) {
