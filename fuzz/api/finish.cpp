@@ -31,9 +31,11 @@ void stopActing() {
   }
 }
 
-// Every held byte and packet given back, and every peer reading.
-void releaseHeld() {
+// Every held byte and packet given back, and every peer reading. Returns whether that
+// released anything (else what settled before is still settled).
+bool releaseHeld() {
   Harness &h = harness();
+  bool released = false;
   for (int i = 0; i < kSlots; ++i) {
     AsyncClient *c;
     Record *r;
@@ -46,6 +48,7 @@ void releaseHeld() {
         continue;
       packets.swap(r->packets);
     }
+    released = released || !packets.empty() || !peer::state(i).reading;
     peer::setReading(i, true);
     if (!c) {
       for (struct pbuf *pb : packets)
@@ -57,10 +60,12 @@ void releaseHeld() {
     for (struct pbuf *pb : packets)
       c->ackPacket(pb);
     t_inLibraryCall = false;
+    released = released || n > 0;
     std::lock_guard<std::mutex> g(h.mu);
     r->ackReturned += n;
     checkAckBound(r);
   }
+  return released;
 }
 
 struct Owed {
@@ -239,8 +244,8 @@ void finishInput() {
   {
     FUZZ_PROF("finish: settle, release held");
     settle();
-    releaseHeld();
-    settle();
+    if (releaseHeld())
+      settle();
   }
   {
     FUZZ_PROF("finish: awaitDelivery");
