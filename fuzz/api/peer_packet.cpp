@@ -303,6 +303,11 @@ void stackTimers() {
       repeat(i);
 }
 
+bool stackRunsOnRealTime() {
+  // lwIP's run on the virtual clock, the packet peer's on the jumps
+  return false;
+}
+
 bool stackGivesUp() {
   return true;
 }

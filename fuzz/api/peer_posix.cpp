@@ -311,6 +311,11 @@ uint64_t pump() {
 void stackBarrier() {}  // the kernel delivers loopback data as it is sent
 void stackTimers() {}
 
+bool stackRunsOnRealTime() {
+  // Linux's timers: zero-window probes, a corked tail
+  return true;
+}
+
 bool stackGivesUp() {
   return false;  // Linux's timers run on real time, which the fuzzer does not move
 }
