@@ -9,6 +9,7 @@
 #include "api/harness.h"
 #include "api/peer.h"
 #include "net/check.h"
+#include "net/prof.h"
 #include "net/private_netns.h"
 
 namespace fuzz::api {
@@ -77,7 +78,11 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  fuzz::api::runProgram(data, size);
+  {
+    FUZZ_PROF("runProgram");
+    fuzz::api::runProgram(data, size);
+  }
+  FUZZ_PROF("finishInput");
   fuzz::api::finishInput();
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "backends/backend.h"
 #include "net/byte_reader.h"
 #include "net/check.h"
+#include "net/prof.h"
 #include "net/service_barrier.h"
 #include "net/trace.h"
 #include "net/virtual_clock.h"
@@ -98,6 +99,7 @@ void openIn(int slot, uint8_t flags) {
     s.awaitingAccept = false;  // onClient may still hand a client over: it then deletes it
     return;
   }
+  FUZZ_PROF("openIn: waiting for onClient");
   for (int round = 0;; ++round) {
     peer::stackBarrier();
     serviceBarrier();
@@ -237,6 +239,17 @@ const char *opName(Op op) {
   return names[int(op)];
 }
 
+prof::Counter &opCounter(Op op) {
+  static prof::Counter counters[] = {
+      prof::Counter("op OpenOut"),     prof::Counter("op OpenIn"),     prof::Counter("op Act"),
+      prof::Counter("op Defer"),       prof::Counter("op AckMode"),    prof::Counter("op PeerSend"),
+      prof::Counter("op PeerReading"), prof::Counter("op PeerFin"),    prof::Counter("op PeerRst"),
+      prof::Counter("op Advance"),     prof::Counter("op Settle"),     prof::Counter("op Server"),
+      prof::Counter("op PeerWindow"),  prof::Counter("op PeerReorder"), prof::Counter("op PeerRepeat"),
+      prof::Counter("op PeerRaw")};
+  return counters[int(op)];
+}
+
 uint64_t activity() {
   return harness().callbacks.load(std::memory_order_relaxed) + peer::pump();
 }
@@ -259,11 +272,12 @@ void noteClockJump() {
 }
 
 void settle() {
+  FUZZ_PROF("settle");
   int still = 0;
   for (int round = 0; still < 2; ++round) {
     const uint64_t before = activity();
     peer::stackBarrier();
-    serviceBarrier();
+    serviceBarrierUnlessIdle();
     still = activity() == before ? still + 1 : 0;
     FUZZ_REQUIRE(round < 20000, "the connections never settle");
   }
@@ -276,6 +290,7 @@ void runProgram(const uint8_t *data, size_t size) {
     const int slot = b & (kSlots - 1);
     const Op op = Op((b >> 2) % unsigned(Op::Count));
     FUZZ_TRACE("op %s slot %d\n", opName(op), slot);
+    prof::Scope opScope(opCounter(op));
     switch (op) {
       case Op::OpenOut:
         openOut(slot, in.u8());

@@ -56,6 +56,9 @@ void stackTimers();   // after a clock jump: lwIP runs its due timers
 // (virtual) time passed: lwIP aborts after TCP_MAXRTX unanswered retransmissions or window
 // probes, onError(ERR_ABRT).
 bool stackGivesUp();
+// Whether the stack's timers run on real time, which the fuzzer does not move (posix:
+// Linux's), so that a long wait must let some pass.
+bool stackRunsOnRealTime();
 // How far the clocks jump while waiting for acks: past the library's slowest ack probe
 // (posix) or lwIP's delayed-ACK timer.
 uint64_t ackDelayMs();

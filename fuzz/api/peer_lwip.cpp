@@ -280,6 +280,11 @@ void stackTimers() {
   lwip::tcpipBarrier();
 }
 
+bool stackRunsOnRealTime() {
+  // lwIP's run on the virtual clock (sys_now)
+  return false;
+}
+
 bool stackGivesUp() {
   return true;
 }

@@ -158,6 +158,9 @@ bool connect(int slot, uint16_t serverPort, uint8_t flags,
 }
 
 size_t send(int slot, size_t len) {
+  // A burst of segments, handled by lwIP one after the other as its tcpip thread handles
+  // what a netif queued: the core lock is not let go (and taken back) for each.
+  lwip::CoreLock burst;
   Conn &c = g_conns[slot];
   if (c.phase != Phase::Established || c.st.finSent)
     return 0;
@@ -237,6 +240,7 @@ void window(int slot, uint16_t window) {
 }
 
 void reorder(int slot, size_t len) {
+  lwip::CoreLock burst;
   Conn &c = g_conns[slot];
   if (c.phase != Phase::Established || c.st.finSent)
     return;
@@ -252,6 +256,7 @@ void reorder(int slot, size_t len) {
 }
 
 void repeat(int slot) {
+  lwip::CoreLock burst;
   Conn &c = g_conns[slot];
   if (c.phase != Phase::Established)
     return;
@@ -296,6 +301,11 @@ void stackTimers() {
   for (int i = 0; i < kSlots; ++i)  // our own retransmission timer, on the same jump
     if (g_conns[i].sndUna != g_conns[i].sndNxt)
       repeat(i);
+}
+
+bool stackRunsOnRealTime() {
+  // lwIP's run on the virtual clock, the packet peer's on the jumps
+  return false;
 }
 
 bool stackGivesUp() {

@@ -42,11 +42,14 @@ AsyncServer *borrowOrCreate() {
   return s;
 }
 
-// Begins listening (a new server when there is none) and publishes the port.
-void listen() {
+// Begins listening (a new server when there is none) and publishes the port. Unless
+// `always`, a server already listening is left as it is (begin() would only wake the
+// loop for nothing: the end of every input asks).
+void listen(bool always) {
   AsyncServer *s = borrowOrCreate();  // only this thread replaces it
   t_inLibraryCall = true;
-  s->begin();
+  if (always || s->status() != LISTEN)
+    s->begin();
   const bool listening = s->status() == LISTEN;
   const uint16_t port = s->port();
   t_inLibraryCall = false;
@@ -77,7 +80,7 @@ void serverCreate() {
 }
 
 void serverListen() {
-  listen();
+  listen(false);
 }
 
 void serverOp(uint8_t what) {
@@ -92,7 +95,7 @@ void serverOp(uint8_t what) {
       }
       break;
     case 1:
-      listen();
+      listen(true);
       break;
     case 2:
       deleteServer();

@@ -12,6 +12,7 @@ extern "C" {
 
 namespace fuzz::lwip {
 
+// lwIP's core lock; one held by this thread already makes a nested one free.
 class CoreLock {
 public:
   CoreLock();
@@ -21,8 +22,13 @@ public:
 };
 
 // Returns once the tcpip thread has handled everything posted to it before the call
-// (loopback packets among them). Without the core lock.
+// (loopback packets among them). Without the core lock. At once when tcpipIdle().
 void tcpipBarrier();
+// Whether the tcpip thread waits for a message with everything posted so far handled, its
+// timeout not up and the clocks not moved since (its mailbox is watched by interposing
+// sys_mbox_post, sys_mbox_trypost and sys_arch_mbox_fetch, which liblwip calls through its
+// PLT).
+bool tcpipIdle();
 // Runs lwIP's timers that are due on the virtual clock (after clock::advanceMs), here
 // and now. Without the core lock.
 void runDueTimers();

@@ -19,6 +19,10 @@ void advanceMs(uint64_t ms) {
   g_offsetUs.fetch_add(ms * 1000, std::memory_order_relaxed);
 }
 
+uint64_t jumpedUs() {
+  return g_offsetUs.load(std::memory_order_relaxed);
+}
+
 }  // namespace fuzz::clock
 
 // asynctcp::os::nowUs() and nowMs(), as every caller outside os_posix.cpp sees them.

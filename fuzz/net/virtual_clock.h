@@ -14,5 +14,7 @@ namespace fuzz::clock {
 uint64_t nowUs();  // what the library and lwIP read
 // Moves every clock forward; the caller then wakes whoever waits on a deadline.
 void advanceMs(uint64_t ms);
+// How far the clocks have jumped so far: a waiter that began before a jump may be due.
+uint64_t jumpedUs();
 
 }  // namespace fuzz::clock

@@ -1,9 +1,15 @@
 #include "packet/wire.h"
 
+#include <cstring>
+
 namespace fuzz::packet {
 
 namespace {
-uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum) {
+// The checksum loop is left out of the coverage instrumentation: a comparison traced per
+// two bytes of every segment cost more than lwIP's handling of it, and told the fuzzer
+// nothing.
+__attribute__((no_sanitize("coverage"))) uint32_t sum16(const uint8_t *p, size_t len,
+                                                         uint32_t sum) {
   for (size_t i = 0; i + 1 < len; i += 2)
     sum += uint32_t(p[i] << 8 | p[i + 1]);
   if (len & 1)
@@ -73,10 +79,10 @@ std::vector<uint8_t> encode(const Segment &s) {
   tcp[12] = uint8_t((20 + optLen) / 4 << 4);
   tcp[13] = s.flags;
   put16(tcp + 14, s.window);
-  for (size_t i = 0; i < s.options.size(); ++i)
-    tcp[20 + i] = s.options[i];
-  for (size_t i = 0; i < s.payload.size(); ++i)
-    tcp[20 + optLen + i] = s.payload[i];
+  if (!s.options.empty())
+    std::memcpy(tcp + 20, s.options.data(), s.options.size());
+  if (!s.payload.empty())
+    std::memcpy(tcp + 20 + optLen, s.payload.data(), s.payload.size());
   uint8_t pseudo[12];
   put32(pseudo, s.srcIp);
   put32(pseudo + 4, s.dstIp);
