@@ -119,9 +119,7 @@ TEST(ResetWhileReceiveThrottled, PeerResetBehindHeldDataIsStillReported) {
   RawListener listener;
   ClientLog log;
   AsyncClient c;
-  ClientHooks hooks;
-  hooks.onData = [](AsyncClient *cl, void *, size_t) { cl->ackLater(); };
-  log.attach(c, hooks);
+  attachHolding(c, log);
   RawSocket peer = connectAndAccept(c, log, listener);
   ASSERT_TRUE(peer.valid());
 
@@ -156,9 +154,7 @@ TEST(ResetWhileReceiveThrottled, PeerResetAfterItsFinWhileDataIsHeldIsReported) 
   RawListener listener;
   ClientLog log;
   AsyncClient c;
-  ClientHooks hooks;
-  hooks.onData = [](AsyncClient *cl, void *, size_t) { cl->ackLater(); };
-  log.attach(c, hooks);
+  attachHolding(c, log);
   RawSocket peer = connectAndAccept(c, log, listener);
   ASSERT_TRUE(peer.valid());
   ASSERT_TRUE(peer.sendAll("held"));

@@ -15,9 +15,7 @@ TEST(OverAck, AckOfHugeLengthReturnsOnlyWhatWasHeld) {
   RawListener listener;
   ClientLog log;
   AsyncClient c;
-  ClientHooks hooks;
-  hooks.onData = [](AsyncClient *cl, void *, size_t) { cl->ackLater(); };
-  log.attach(c, hooks);
+  attachHolding(c, log);
   EXPECT_EQ(c.ack(SIZE_MAX), 0u) << "acked data on a client that never connected";
   RawSocket peer = connectAndAccept(c, log, listener);
   ASSERT_TRUE(peer.valid());
@@ -52,9 +50,7 @@ TEST(OverAck, AckAfterDisconnectNeverExceedsWhatWasHeld) {
   RawListener listener;
   ClientLog log;
   AsyncClient c;
-  ClientHooks hooks;
-  hooks.onData = [](AsyncClient *cl, void *, size_t) { cl->ackLater(); };
-  log.attach(c, hooks);
+  attachHolding(c, log);
   RawSocket peer = connectAndAccept(c, log, listener);
   ASSERT_TRUE(peer.valid());
   ASSERT_TRUE(peer.sendAll("held"));

@@ -18,6 +18,12 @@
 
 namespace rel {
 
+void attachHolding(AsyncClient &c, tst::ClientLog &log) {
+  tst::ClientHooks hooks;
+  hooks.onData = [](AsyncClient *cl, void *, size_t) { cl->ackLater(); };
+  log.attach(c, hooks);
+}
+
 size_t openFdCount() {
   size_t n = 0;
   DIR *d = opendir("/proc/self/fd");

@@ -56,6 +56,10 @@ inline milliseconds latencyBound() {
   return kSanitized ? 600ms : 200ms;
 }
 
+// Attaches log to c, every delivery held with ackLater(): a client whose reading stops at the
+// receive window.
+void attachHolding(AsyncClient &c, tst::ClientLog &log);
+
 size_t openFdCount();  // entries of /proc/self/fd (not counting the one used to list it)
 size_t rssKiB();       // VmRSS of /proc/self/status
 // Raises RLIMIT_NOFILE to at least `want` (the hard limit too, which root may);

@@ -127,9 +127,7 @@ TEST(RxTimeoutDisconnect, WhileDataIsHeldWithAckLater) {
   RawListener listener;
   ClientLog log;
   AsyncClient c;
-  ClientHooks hooks;
-  hooks.onData = [](AsyncClient *cl, void *, size_t) { cl->ackLater(); };
-  log.attach(c, hooks);
+  attachHolding(c, log);
   c.setRxTimeout(1);
   RawSocket peer = connectAndAccept(c, log, listener);
   ASSERT_TRUE(peer.valid());
