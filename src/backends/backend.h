@@ -120,7 +120,9 @@ namespace events {
 // A connection is born (accepted, or its connect completed), with both its ends.
 void accepted(ServerImpl *server, backend::Conn *conn, const backend::Endpoints &ends);
 void connected(ClientImpl *client, const backend::Endpoints &ends);
-void received(ClientImpl *client, const uint8_t *data, size_t len);  // bytes the backend keeps
+// Bytes the backend keeps; returns how many of them the user holds (consumed() comes for
+// those later). The rest were consumed in the call: no consumed() comes for them.
+size_t received(ClientImpl *client, const uint8_t *data, size_t len);
 void receivedPackets(ClientImpl *client, struct pbuf *chain);  // the stack's pbufs, handed over
 void finReceived(ClientImpl *client);
 void acked(ClientImpl *client, size_t len);

@@ -149,7 +149,8 @@ void ClientImpl::onConnected(const backend::Endpoints &ends) {
 
 // The user owns each packet until ackPacket(); it counts as held until then.
 // pbuf lengths are 16-bit, so a large read becomes several packets.
-void ClientImpl::deliverPackets(const uint8_t *data, size_t len) {
+size_t ClientImpl::deliverPackets(const uint8_t *data, size_t len) {
+  size_t held = 0;
   while (len && owner && conn) {
     size_t n = len < 0xFFFF ? len : 0xFFFF;
     struct pbuf *pb = backend::allocPacket(data, n);
@@ -158,32 +159,35 @@ void ClientImpl::deliverPackets(const uint8_t *data, size_t len) {
       break;
     }
     rxHeld += uint32_t(n);
+    held += n;
     callHandler<Ev::Packet>(pb);
     data += n;
     len -= n;
   }
+  return held;
 }
 
 // Flow control is the backend's: it stops taking data at its window of bytes not yet
 // consumed, and consumed() opens it. What the core keeps is ESP32's contract: held
-// bytes count in rxHeld, so ack() never acks more than was held.
-void ClientImpl::deliverData(void *data, size_t len) {
+// bytes count in rxHeld, so ack() never acks more than was held. Returns whether
+// ackLater() held the piece (the caller consumes it otherwise).
+bool ClientImpl::deliverData(void *data, size_t len) {
   ackNow = true;
   callHandler<Ev::Data>(data, len);
-  if (owner && !ackNow)
+  if (owner && !ackNow) {
     rxHeld += uint32_t(len);
-  else if (owner && conn)
-    backend::consumed(conn, len);
+    return true;
+  }
+  return false;
 }
 
-void ClientImpl::onReceived(const uint8_t *data, size_t len) {
+size_t ClientImpl::onReceived(const uint8_t *data, size_t len) {
   // The rx timeout counts whole seconds: the loop's wake-up time is close enough,
   // and no later than the clock the timers read.
   lastRxAt = uint32_t(backend::eventTimeMs());
   if (handlers.has(Ev::Packet))
-    deliverPackets(data, len);
-  else
-    deliverData(const_cast<uint8_t *>(data), len);
+    return deliverPackets(data, len);
+  return deliverData(const_cast<uint8_t *>(data), len) ? len : 0;
 }
 
 void ClientImpl::onReceivedPackets(struct pbuf *chain) {
@@ -203,7 +207,8 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
       callHandler<Ev::Packet>(b);
       continue;
     }
-    deliverData(b->payload, size_t(b->len));
+    if (!deliverData(b->payload, size_t(b->len)) && owner && conn)
+      backend::consumed(conn, b->len);
     pbuf_free(b);
   }
 }
@@ -408,9 +413,10 @@ void connected(ClientImpl *c, const backend::Endpoints &ends) {
   c->onConnected(ends);
   Service::running().afterEvent();
 }
-void received(ClientImpl *c, const uint8_t *data, size_t len) {
-  c->onReceived(data, len);
+size_t received(ClientImpl *c, const uint8_t *data, size_t len) {
+  size_t held = c->onReceived(data, len);
   Service::running().afterEvent();
+  return held;
 }
 void receivedPackets(ClientImpl *c, struct pbuf *chain) {
   c->onReceivedPackets(chain);

@@ -130,11 +130,12 @@ public:
   // Events from the backend.
   void onConnected(const backend::Endpoints &ends);
   // Inlined into events::received (its one caller, in client_impl.cpp): every message.
-  [[gnu::always_inline]] inline void onReceived(const uint8_t *data, size_t len);
+  // Returns the bytes held (ackLater(), onPacket): the rest is consumed already.
+  [[gnu::always_inline]] inline size_t onReceived(const uint8_t *data, size_t len);
   void onReceivedPackets(struct pbuf *chain);
-  // onData for one piece, then consumed() unless ackLater() held it: both receive paths.
-  [[gnu::always_inline]] inline void deliverData(void *data, size_t len);
-  [[gnu::noinline]] void deliverPackets(const uint8_t *data, size_t len);  // onPacket set
+  // onData for one piece; true if ackLater() held it: both receive paths.
+  [[gnu::always_inline]] inline bool deliverData(void *data, size_t len);
+  [[gnu::noinline]] size_t deliverPackets(const uint8_t *data, size_t len);  // onPacket set
   void onFin();
   void onAcked(size_t len);
   void onFailed(err_t err, int sysErr);

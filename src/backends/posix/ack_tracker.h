@@ -55,9 +55,10 @@ inline void afterWrite(Conn *c, size_t n);
 // On an epoll event. takeNotice() first, before the event's bits are read: an EPOLLERR
 // that was an ack notice is taken off the socket's error queue and out of `ev`. Then,
 // once the connection is known to be live and connected, onEvent() reports what the
-// event taught (acks often ride on the peer's data): it may run onAck.
+// event taught (acks often ride on the peer's data): it may run onAck, and returns
+// whether it looked (false: no callback ran).
 inline uint32_t takeNotice(Conn *c, uint32_t ev);
-inline void onEvent(Conn *c, uint32_t ev);
+inline bool onEvent(Conn *c, uint32_t ev);
 
 // The send budget's free room, asking the kernel only when the known figure is short
 // of `want` and nobody waits for acked() events (they keep the figure fresh).
@@ -102,11 +103,14 @@ inline uint32_t takeNotice(Conn *c, uint32_t ev) {
 
 void noticed(Conn *c);  // a notice was taken: report what it covers
 void look(Conn *c);     // SIOCOUTQ now: report what moved
-inline void onEvent(Conn *c, uint32_t ev) {
+inline bool onEvent(Conn *c, uint32_t ev) {
   if (ev & kNoticed)
     noticed(c);
   else if (c->inAckWatch && (underPressure(c) || loop().nowUs >= c->tx->nextProbeUs))
     look(c);
+  else
+    return false;
+  return true;
 }
 
 bool lookSilently(Conn *c);  // SIOCOUTQ without an event; true if the peer acked more

@@ -117,8 +117,7 @@ void readSome(Conn *c) {
   for (int i = 0; i < kReadsPerEvent; ++i) {
     ssize_t n = sys::recv(c, loop().readBuf, kReadBufSize, 0);
     if (n > 0) {
-      c->unconsumed += uint32_t(n);
-      events::received(c->owner, loop().readBuf, size_t(n));
+      c->unconsumed += uint32_t(events::received(c->owner, loop().readBuf, size_t(n)));
       // A write in the callback that failed (a reset) consumed the socket's error, so the
       // next recv() would return 0 and pass the reset off as a FIN: report it from the loop.
       if (c->dead || !c->owner || c->failErrno)
@@ -220,14 +219,15 @@ void connHandleEvents(Conn *c, uint32_t ev) {
   } else if ((ev & EPOLLERR) && !c->reading && reportError(c)) {
     return;
   }
-  acks::onEvent(c, ev);
-  if (c->dead || !c->owner)
-    return;
-  // A write in onAck that met a reset consumed the socket's error: the recv() below would
-  // return 0 and pass the reset off as a FIN.
-  if (c->failErrno) {
-    fail(c, c->failErrno);
-    return;
+  if (acks::onEvent(c, ev)) {  // onAck may have run, and closed or written
+    if (c->dead || !c->owner)
+      return;
+    // A write in onAck that met a reset consumed the socket's error: the recv() below
+    // would return 0 and pass the reset off as a FIN.
+    if (c->failErrno) {
+      fail(c, c->failErrno);
+      return;
+    }
   }
   service(c);
   // The edge is spent: a reset queued behind data that ackLater() now holds, or
@@ -346,6 +346,8 @@ err_t send(Conn *c) {
 }
 
 void consumed(Conn *c, size_t len) {
+  // Modular: an onPacket callback may ackPacket() a packet before received() returns
+  // and counts it; the sum is right once it has. Reading is on during that callback.
   c->unconsumed -= uint32_t(len);
   if (!c->reading && c->unconsumed < kRxWindow) {
     c->reading = true;
