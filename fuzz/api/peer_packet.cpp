@@ -62,6 +62,16 @@ void clampToWindow(const Conn &c, uint32_t seq, uint8_t *flags, size_t *len) {
   *flags &= uint8_t(~packet::kFin);
 }
 
+// The other side of the same queue: an in-order segment that covers a FIN lwIP holds out
+// of order takes the FIN over, one sequence number more, after it was trimmed to the
+// window; if it filled the window, tcp_receive() fails LWIP_ASSERT("tcp_receive: tcplen
+// > rcv_wnd") and aborts (reproducer: corpus/lwip_packet/regress_lwip_fin_over_window).
+// Only a peer that sent a FIN out of order and data past it gets there: once a raw segment
+// was sent, the stream's data stops one short of lwIP's right edge.
+uint32_t usableWindow(const Conn &c) {
+  return c.st.wild && !lwip::strict() && c.stackWindow ? c.stackWindow - 1 : c.stackWindow;
+}
+
 Conn *connFor(const Segment &in) {
   for (Conn &c : g_conns)
     if (live(c) && c.port == in.dstPort && c.stackPort == in.srcPort)
@@ -165,11 +175,12 @@ size_t send(int slot, size_t len) {
   if (c.phase != Phase::Established || c.st.finSent)
     return 0;
   size_t sent = 0;
+  const uint32_t window = usableWindow(c);
   while (sent < len) {
     const uint32_t inFlight = c.sndNxt - c.sndUna;
-    if (inFlight >= c.stackWindow)
+    if (inFlight >= window)
       break;
-    const size_t n = std::min({len - sent, size_t(c.mss), size_t(c.stackWindow - inFlight)});
+    const size_t n = std::min({len - sent, size_t(c.mss), size_t(window - inFlight)});
     sendData(c, c.sndNxt, n);
     c.sndNxt += uint32_t(n);
     c.st.tx += n;

@@ -15,8 +15,9 @@
 //   TCPH_FLAGS_SET): both halves carry FIN, the receiver closes after the head, and the
 //   remainder's bytes are lost. corpus/api/regress_lwip_split_fin.
 //
-// A third, in tcp_receive(), is out of reach of an interposition; the packet peer keeps
-// clear of it (api/peer_packet.cpp, clampToWindow).
+// Two more, in tcp_receive(), are out of reach of an interposition; the packet peer keeps
+// clear of them (api/peer_packet.cpp, clampToWindow and usableWindow). The second was
+// found by the packet fuzzer and traced in tcp_in.c, not yet reproduced without the library.
 #pragma once
 
 #include <cstdint>
