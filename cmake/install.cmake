@@ -56,20 +56,24 @@ install(FILES ${PROJECT_BINARY_DIR}/AsyncTCPConfig.cmake
 # pkg-config. The lwIP build's public header includes lwIP's headers and takes
 # its types from them, so lwip is always a public requirement there, with the
 # same definitions the CMake target exports. A static library brings its
-# private dependencies (c-ares, pthread) to every link; a shared one carries them.
+# private dependencies (c-ares, liburing, pthread) to every link; a shared one carries them.
 set(ASYNCTCP_PC_CFLAGS "")
 set(ASYNCTCP_PC_PUBLIC "")
 if(ASYNCTCP_BACKEND STREQUAL "lwip")
   set(ASYNCTCP_PC_CFLAGS "-DASYNCTCP_LWIP_TYPES=1 -DASYNCTCP_BACKEND_LWIP=1")
   set(ASYNCTCP_PC_PUBLIC "lwip")
 endif()
+set(ASYNCTCP_PC_PRIVATE "libcares")
+if(ASYNCTCP_URING)
+  set(ASYNCTCP_PC_PRIVATE "libcares liburing")
+endif()
 if(BUILD_SHARED_LIBS)
   set(ASYNCTCP_PC_REQUIRES "${ASYNCTCP_PC_PUBLIC}")
-  set(ASYNCTCP_PC_REQUIRES_PRIVATE "libcares")
+  set(ASYNCTCP_PC_REQUIRES_PRIVATE "${ASYNCTCP_PC_PRIVATE}")
   set(ASYNCTCP_PC_LIBS "${ASYNCTCP_SANITIZER_LINK}")
   set(ASYNCTCP_PC_LIBS_PRIVATE "-pthread")
 else()
-  string(STRIP "libcares ${ASYNCTCP_PC_PUBLIC}" ASYNCTCP_PC_REQUIRES)
+  string(STRIP "${ASYNCTCP_PC_PRIVATE} ${ASYNCTCP_PC_PUBLIC}" ASYNCTCP_PC_REQUIRES)
   set(ASYNCTCP_PC_REQUIRES_PRIVATE "")
   string(STRIP "-pthread ${ASYNCTCP_SANITIZER_LINK}" ASYNCTCP_PC_LIBS)
   set(ASYNCTCP_PC_LIBS_PRIVATE "")

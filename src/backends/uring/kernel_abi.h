@@ -1,0 +1,26 @@
+// What the io_uring backend needs from the kernel's interface and Debian 12's liburing
+// (2.3) does not name yet. Each value is the kernel's ABI (include/uapi/linux/io_uring.h),
+// defined only where liburing's header lacks it: <linux/io_uring.h> cannot be included
+// beside <liburing.h> to pick them up (one include guard for two versions of the file).
+#pragma once
+
+#include <liburing.h>
+
+#include <cstdint>
+
+// Socket commands through IORING_OP_URING_CMD (kernel 6.7): the ioctls as ring operations.
+#ifndef SOCKET_URING_OP_SIOCINQ
+#define SOCKET_URING_OP_SIOCINQ 0
+#define SOCKET_URING_OP_SIOCOUTQ 1
+#endif
+
+namespace asynctcp::backend::uring {
+
+// liburing 2.5's io_uring_prep_cmd_sock(), for the commands without arguments: the
+// command goes where 2.3's sqe has `cmd_op` (the same bytes as later releases' field).
+inline void prepSocketCmd(io_uring_sqe *sqe, int fd, uint32_t cmd) {
+  io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, nullptr, 0, 0);
+  sqe->cmd_op = cmd;
+}
+
+}  // namespace asynctcp::backend::uring
