@@ -18,6 +18,9 @@
 #include "backends/posix/sockaddr.h"
 #include "backends/posix/syscalls.h"
 #include "os/os.h"
+#if defined(ASYNCTCP_URING)
+#include "backends/uring/engine.h"
+#endif
 
 namespace asynctcp::backend {
 
@@ -36,6 +39,16 @@ void destroy(Conn *c, bool reset) {
     linger lg{1, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
+#if defined(ASYNCTCP_URING)
+  if (onUring()) {
+    // Its operations in flight hold the socket and point at the Conn: they are
+    // cancelled, and connFinalize() closes the fd once the last one has completed.
+    c->dead = true;
+    acks::forget(c);
+    uring::markDue(c);
+    return;
+  }
+#endif
   ::close(c->fd);
   c->dead = true;
   acks::forget(c);
@@ -83,7 +96,17 @@ bool discardInput(Conn *c) {
 void progressClose(Conn *c) {
   if (c->dead)
     return;
-  if (!discardInput(c)) {
+#if defined(ASYNCTCP_URING)
+  if (onUring()) {
+    // The multishot receive drops what the peer still sends and sees its FIN; the
+    // queue is flushed by the ring's sends.
+    if (c->queued() || (c->ring & uring::kSendBusy)) {
+      uring::markDue(c);
+      return;
+    }
+  } else
+#endif
+      if (!discardInput(c)) {
     destroy(c, true);
     return;
   }
@@ -242,8 +265,30 @@ void connProcessReady(Conn *c) {
   } else if (!c->owner) {
     progressClose(c);
   } else if (!c->connecting) {
+#if defined(ASYNCTCP_URING)
+    if (onUring())
+      return uring::markDue(c);  // the ring reads and writes
+#endif
     service(c);
   }
+}
+
+void connFail(Conn *c, int err) {
+  fail(c, err);
+}
+
+void connDestroy(Conn *c, bool reset) {
+  destroy(c, reset);
+}
+
+void connFinishConnect(Conn *c) {
+  finishConnect(c);
+}
+
+void connFinalize(Conn *c) {
+  ::close(c->fd);
+  txDrop(c);
+  loop().graveyard.push_back(c);
 }
 
 void connDeferFailure(Conn *c, int err) {
@@ -279,7 +324,7 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
     delete c;
     return {nullptr, errnoToErr(e), e};
   }
-  if (!pollAdd(c, kConnEvents)) {
+  if (!pollAdd(c, kConnEvents)) {  // io_uring: a poll for POLLOUT, from the loop
     int e = errno;
     ::close(fd);
     delete c;
@@ -308,8 +353,9 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
     return 0;
   bool more = flags & ASYNC_WRITE_FLAG_MORE;
   size_t sent = 0;
-  if (pushNow && c->queued() == 0) {
+  if (pushNow && c->queued() == 0 && !onUring()) {
     // Straight from the caller's memory: only what the kernel refuses is queued.
+    // (io_uring queues it all: the loop sends every connection's writes in one submit.)
     ssize_t w = acks::send(c, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
     if (w > 0) {
       sent = size_t(w);
@@ -337,6 +383,12 @@ err_t send(Conn *c) {
     return errnoToErr(c->failErrno);
   if (!c->queued() || !c->writable)
     return ERR_OK;
+#if defined(ASYNCTCP_URING)
+  if (onUring()) {
+    uring::markDue(c);  // sent at the end of the loop's iteration
+    return ERR_OK;
+  }
+#endif
   int err = flushQueue(c);
   if (err) {
     connDeferFailure(c, err);

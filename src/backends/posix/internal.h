@@ -17,10 +17,18 @@ namespace asynctcp::backend {
 
 enum class Kind : uint8_t { Waker, Listener, Conn, Dns };
 
+// How the loop waits and moves bytes, chosen once by init() (engine_choice.cpp).
+enum class Engine : uint8_t { Epoll, Uring };
+
 // First member of everything registered with epoll; epoll_event.data.ptr points here.
+// The io_uring engine keeps its per-fd bookkeeping in the padding after `kind`.
 struct Pollable {
   Kind kind;
+  uint8_t ops = 0;   // io_uring: operations in flight on fd (the fd stays open until 0)
+  uint8_t ring = 0;  // io_uring: what is armed or due (uring/engine.h, RingBits)
   int fd = -1;
+  Pollable() = default;
+  Pollable(Kind k, int f) : kind(k), fd(f) {}
 };
 
 struct SendChunk {
@@ -67,6 +75,7 @@ struct Tx {
   WatchQueue *watchQueue = nullptr;
   Conn *watchPrev = nullptr, *watchNext = nullptr;
   uint32_t watchIndex = 0;
+  msghdr *ringMsg = nullptr;  // io_uring: the SENDMSG in flight (header + iovecs), malloc'd
 };
 
 // What epoll watches on a connection, edge-triggered: one event per change.
@@ -126,6 +135,7 @@ struct Conn : Pollable {
 };
 
 // send_queue.cpp
+void txSent(Conn *c, size_t n);  // n bytes of the queue's head went to the kernel
 Tx &txOf(Conn *c);        // allocates on first use
 void txRelease(Conn *c);  // frees it if nothing needs it any more
 void txDrop(Conn *c);     // the connection is gone: frees it with what it still holds
@@ -148,8 +158,13 @@ constexpr size_t kReadBufSize = 64 * 1024;
 // and the peer is flow-controlled; consumed() resumes it.
 constexpr uint32_t kRxWindow = 64 * 1024;
 
+namespace uring {
+struct UringLoop;
+}
+
 // The loop's shared state, service thread only.
 struct Loop {
+  Engine engine = Engine::Epoll;
   int epfd = -1;
   Pollable waker{Kind::Waker, -1};
   int spareFd = -1;           // released when accept hits EMFILE, so the connection can be refused
@@ -166,6 +181,7 @@ struct Loop {
   uint64_t nowUs = 0;          // taken once per pass, after epoll_wait
   uint64_t nowMs = 0;          // the same in ms: every received message is stamped with it
   uint8_t *readBuf = nullptr;  // kReadBufSize bytes: every connection reads into it
+  uring::UringLoop *ring = nullptr;  // the io_uring engine's state (uring/engine.h)
 };
 
 // Raw storage rather than a pointer: hot paths reach the loop in one step. Trivial to
@@ -178,7 +194,25 @@ inline Loop &loop() {
   return *std::launder(reinterpret_cast<Loop *>(g_loopStorage));
 }
 
+// The engine's one branch at the entry points that differ. Without io_uring in the
+// build it is a constant and the io_uring paths compile away.
+#if defined(ASYNCTCP_URING)
+inline bool onUring() {
+  return __builtin_expect(loop().engine == Engine::Uring, 0);
+}
+#else
+constexpr bool onUring() {
+  return false;
+}
+#endif
+
+// engine_choice.cpp: ASYNCTCP_ENGINE / setEngine() / the probe decide.
+Engine chooseEngine();
+
 // poll_loop.cpp
+void loopRunPending();  // runReady .. listenersResume: the work after dispatch, both engines
+void loopFreeDead();    // the graveyard and closed listeners
+int64_t loopTimeoutUs();
 bool pollAdd(Pollable *p, uint32_t events);
 void pollDel(Pollable *p);
 void markReady(Conn *c);
@@ -188,6 +222,11 @@ void connHandleEvents(Conn *c, uint32_t events);
 void connProcessReady(Conn *c);
 void connLingerExpired(Conn *c, uint64_t nowMs);
 void connDeferFailure(Conn *c, int err);
+// For the io_uring engine, which does the I/O itself and shares the rest.
+void connFail(Conn *c, int err);
+void connDestroy(Conn *c, bool reset);
+void connFinishConnect(Conn *c);
+void connFinalize(Conn *c);  // io_uring: no operation left in flight: close the fd, free later
 
 // socket_options.cpp
 Endpoints endpointsOf(int fd);  // a connected socket's two ends (getsockname, getpeername)
@@ -195,6 +234,8 @@ Endpoints endpointsOf(int fd);  // a connected socket's two ends (getsockname, g
 // listener.cpp
 void listenerHandleEvents(Listener *l);
 void listenersResume(uint64_t nowMs);
+void listenerRefuse(Listener *l);  // the fd limit: refuse one, or pause the listener
+void listenerAccepted(Listener *l, int fd, const SockAddr *peer);  // a new connection's birth
 
 // dns.cpp
 bool dnsInit();

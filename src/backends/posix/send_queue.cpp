@@ -29,6 +29,7 @@ void txRecycle(Tx *tx) {
     std::free(tx->queue[i].owned);
   std::vector<Tx *> &pool = loop().txPool;
   if (pool.size() >= kTxPoolMax) {
+    std::free(tx->ringMsg);
     delete tx;
     return;
   }
@@ -61,6 +62,13 @@ void popChunks(Tx *tx, size_t n) {
 }
 
 }  // namespace
+
+void txSent(Conn *c, size_t n) {
+  Tx *tx = c->tx;
+  tx->queued -= n;
+  popChunks(tx, n);
+  acks::afterWrite(c, n);
+}
 
 Tx &txOf(Conn *c) {
   if (!c->tx) {

@@ -1,0 +1,208 @@
+// A connection on the io_uring engine: a multishot receive from the shared buffer ring,
+// at most one SENDMSG in flight over the send queue (two in flight could reorder bytes),
+// the connect's POLLOUT poll, and the cancels that end them. The Conn and its fd live
+// until its last operation completed (Pollable::ops): user_data points at it.
+// Host only (the io_uring engine): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+
+#include "backends/uring/engine.h"
+
+namespace asynctcp::backend::uring {
+
+namespace {
+constexpr int kMaxIov = 64;
+
+void armRecv(Conn *c) {
+  io_uring_sqe *sqe = getSqe();
+  io_uring_prep_recv_multishot(sqe, c->fd, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = kBufferGroup;
+  io_uring_sqe_set_data64(sqe, tag(c, OpRecv));
+  c->ring |= kRecvArmed;
+  ++c->ops;
+}
+
+void armConnectPoll(Conn *c) {
+  io_uring_sqe *sqe = getSqe();
+  io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
+  io_uring_sqe_set_data64(sqe, tag(c, OpPoll));
+  c->ring |= kPollArmed;
+  ++c->ops;
+}
+
+// The queue's head, up to kMaxIov chunks, in one SENDMSG. Its header and iovecs live in
+// the Tx until the completion (the kernel may read them when the send is retried).
+void sendNext(Conn *c) {
+  Tx *tx = c->tx;
+  if (!tx->ringMsg) {
+    tx->ringMsg = static_cast<msghdr *>(std::malloc(sizeof(msghdr) + kMaxIov * sizeof(iovec)));
+    if (!tx->ringMsg)
+      std::abort();
+  }
+  msghdr *m = tx->ringMsg;
+  auto *iov = reinterpret_cast<iovec *>(m + 1);
+  int n = 0;
+  bool more = false;
+  for (size_t i = tx->queueHead; i < tx->queue.size() && n < kMaxIov; ++i, ++n) {
+    iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
+    iov[n].iov_len = tx->queue[i].len;
+    more = tx->queue[i].more;
+  }
+  *m = msghdr{};
+  m->msg_iov = iov;
+  m->msg_iovlen = size_t(n);
+  io_uring_sqe *sqe = getSqe();
+  io_uring_prep_sendmsg(sqe, c->fd, m, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+  io_uring_sqe_set_data64(sqe, tag(c, OpSend));
+  c->ring |= kSendBusy;
+  ++c->ops;
+}
+
+// The socket failed: reported if the core still owns the connection, else just ended.
+void failed(Conn *c, int err) {
+  if (c->owner)
+    connFail(c, err);
+  else
+    connDestroy(c, true);
+}
+
+void received(Conn *c, const uint8_t *data, size_t n) {
+  if (!c->owner)
+    return;  // closed by the core: what the peer still sends is dropped
+  c->unconsumed += uint32_t(events::received(c->owner, data, n));
+  if (c->dead || !c->owner || c->failErrno)
+    return;  // closed in the callback, or a write in it failed (reported from the ready list)
+  if (c->unconsumed >= kRxWindow) {
+    c->reading = false;  // the window is full: consumed() resumes
+    markDue(c);          // cancels the receive
+  }
+}
+
+void recvDone(Conn *c, int res, unsigned flags) {
+  const bool more = flags & IORING_CQE_F_MORE;
+  if (!more) {
+    --c->ops;
+    c->ring &= uint8_t(~(kRecvArmed | kRecvCancel));
+  }
+  if (flags & IORING_CQE_F_BUFFER) {
+    const auto id = uint16_t(flags >> IORING_CQE_BUFFER_SHIFT);
+    if (res > 0 && !c->dead && !c->failErrno)
+      received(c, U().buffers.buffer(id), size_t(res));
+    U().buffers.giveBack(id);  // the core copied what the user holds
+  }
+  if (c->dead) {
+    if (c->ops == 0)
+      markDue(c);  // its fd can close now
+    return;
+  }
+  if (res == 0) {
+    if (!c->peerFin) {
+      c->peerFin = true;
+      if (c->owner)
+        events::finReceived(c->owner);
+      else
+        markReady(c);  // a closing connection: both directions may be done
+    }
+    return;
+  }
+  if (res < 0 && res != -ENOBUFS && res != -ECANCELED && res != -EINTR && res != -EAGAIN) {
+    failed(c, -res);
+    return;
+  }
+  if (!more)
+    markDue(c);  // re-armed if it still reads (ENOBUFS: after the buffers are published)
+}
+
+void sendDone(Conn *c, int res) {
+  --c->ops;
+  c->ring &= uint8_t(~kSendBusy);
+  if (c->dead) {
+    if (c->ops == 0)
+      markDue(c);
+    return;
+  }
+  if (res > 0) {
+    txSent(c, size_t(res));
+  } else if (res < 0 && res != -EAGAIN && res != -EINTR && res != -ECANCELED) {
+    failed(c, -res);
+    return;
+  }
+  if (c->queued()) {
+    markDue(c);  // the rest, after this iteration's other sends
+    return;
+  }
+  txRelease(c);
+  if (!c->owner)
+    markReady(c);  // a closing connection flushed: the FIN is next
+}
+
+void pollDone(Conn *c, int res) {
+  --c->ops;
+  c->ring &= uint8_t(~kPollArmed);
+  if (c->dead) {
+    if (c->ops == 0)
+      markDue(c);
+    return;
+  }
+  if (res == -ECANCELED)
+    return;
+  connFinishConnect(c);  // SO_ERROR says how it went
+  if (!c->dead)
+    markDue(c);  // start reading, send what was added meanwhile
+}
+}  // namespace
+
+void connComplete(Conn *c, Op op, int res, unsigned flags) {
+  switch (op) {
+    case OpRecv:
+      recvDone(c, res, flags);
+      break;
+    case OpSend:
+      sendDone(c, res);
+      break;
+    case OpPoll:
+      pollDone(c, res);
+      break;
+    case OpCancel:
+      --c->ops;
+      if (c->dead && c->ops == 0)
+        markDue(c);
+      break;
+    default:
+      break;
+  }
+}
+
+void connSync(Conn *c) {
+  if (c->dead) {
+    if (c->ops == 0)
+      connFinalize(c);
+    else if (!(c->ring & kCancelAll))
+      cancelAll(c);
+    return;
+  }
+  if (c->connecting) {
+    if (!(c->ring & kPollArmed))
+      armConnectPoll(c);
+    return;
+  }
+  const bool wantRecv = (c->reading || !c->owner) && !c->peerFin;
+  if (wantRecv && !(c->ring & kRecvArmed)) {
+    armRecv(c);
+  } else if (!wantRecv && (c->ring & (kRecvArmed | kRecvCancel)) == kRecvArmed) {
+    cancelOp(c, OpRecv);
+    c->ring |= kRecvCancel;
+  }
+  if (c->queued() && !(c->ring & kSendBusy) && !c->failErrno)
+    sendNext(c);
+}
+
+}  // namespace asynctcp::backend::uring
+
+#endif  // !defined(ESP_PLATFORM)

@@ -1,0 +1,207 @@
+// The io_uring engine's loop: one io_uring_enter() submits what the last iteration
+// prepared and waits (at most until the loop's next timer); then every completion is
+// dispatched to its Conn, Listener or DNS socket, and the work both engines share runs.
+// Host only (the io_uring engine): the Arduino IDE and PlatformIO compile every file under src/.
+#if !defined(ESP_PLATFORM)
+
+#include <errno.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "backends/posix/ack_tracker.h"
+#include "backends/uring/engine.h"
+#include "backends/uring/ring_support.h"
+#include "os/os.h"
+
+namespace asynctcp::backend::uring {
+
+namespace {
+constexpr unsigned kEntries = 1024;  // SQEs: one iteration's sends, re-arms and cancels
+constexpr unsigned kCqFactor = 4;    // multishot receives post many completions per submit
+// Receive buffers: shared by every connection, handed back right after delivery.
+constexpr uint32_t kBufferCount = 512;
+constexpr uint32_t kBufferSize = 16 * 1024;
+constexpr int kCompletionsPerPass = 4096;  // then the loop's own work gets its turn
+
+// Set once run() has a ring: wake() from another thread before then has nothing to wake
+// (the loop looks at everything before its first wait).
+std::atomic<Waker *> g_waker{nullptr};
+
+[[noreturn]] void giveUp(const char *what, int err) {
+  std::fprintf(stderr, "asynctcp: io_uring engine: %s: %s\n", what, std::strerror(err));
+  std::abort();
+}
+
+void setUp() {
+  UringLoop &u = U();
+  unsigned flags = 0;
+  if (int r = setUpRing(&u.ring, kEntries, kCqFactor, &flags); r < 0)
+    giveUp("ring set-up", -r);
+  io_uring_register_ring_fd(&u.ring);  // saves the fd lookup per enter; optional
+  uint32_t count = kBufferCount;
+  int r;
+  while ((r = u.buffers.setUp(&u.ring, kBufferGroup, count, kBufferSize)) == -ENOMEM && count > 16)
+    count /= 2;  // the memlock limit charges the ring (~6.14+)
+  if (r < 0)
+    giveUp("buffer ring", -r);
+  if (int w = u.waker.setUp(&u.ring, OpWake); w < 0)
+    giveUp("waker", -w);
+  u.ready = true;
+  g_waker.store(&u.waker, std::memory_order_release);
+}
+
+void dispatch(uint64_t data, int res, unsigned flags) {
+  auto op = Op(data & kOpMask);
+  auto *p = reinterpret_cast<Pollable *>(data & ~kOpMask);
+  if (op == OpWake) {
+    U().waker.woken();
+    return;
+  }
+  switch (p->kind) {
+    case Kind::Conn:
+      connComplete(static_cast<Conn *>(p), op, res, flags);
+      break;
+    case Kind::Listener:
+      listenerComplete(static_cast<Listener *>(p), op, res, flags);
+      break;
+    case Kind::Dns:
+      dnsComplete(p, op, res);
+      break;
+    case Kind::Waker:
+      break;
+  }
+}
+
+void reap() {
+  io_uring *ring = &U().ring;
+  io_uring_cqe *cqe;
+  for (int i = 0; i < kCompletionsPerPass && io_uring_peek_cqe(ring, &cqe) == 0; ++i) {
+    const uint64_t data = cqe->user_data;
+    const int res = cqe->res;
+    const unsigned flags = cqe->flags;
+    io_uring_cqe_seen(ring, cqe);  // before dispatch: its callbacks may submit
+    dispatch(data, res, flags);
+  }
+}
+
+// Prepares what the iteration left due: receives to arm, sends, cancels, frees.
+void syncDue() {
+  std::vector<Pollable *> &due = U().due;
+  for (size_t i = 0; i < due.size(); ++i) {  // a sync may mark others due
+    Pollable *p = due[i];
+    p->ring &= uint8_t(~kDue);
+    switch (p->kind) {
+      case Kind::Conn:
+        connSync(static_cast<Conn *>(p));
+        break;
+      case Kind::Listener:
+        listenerSync(static_cast<Listener *>(p));
+        break;
+      case Kind::Dns:
+        dnsSync(p);
+        break;
+      case Kind::Waker:
+        break;
+    }
+  }
+  due.clear();
+}
+
+int waitFor(int64_t timeoutUs) {
+  io_uring *ring = &U().ring;
+  io_uring_cqe *cqe;
+  if (timeoutUs < 0)
+    return io_uring_submit_and_wait(ring, 1);
+  __kernel_timespec ts{timeoutUs / 1000000, (timeoutUs % 1000000) * 1000};
+  return io_uring_submit_and_wait_timeout(ring, &cqe, 1, &ts, nullptr);
+}
+}  // namespace
+
+void init() {
+  loop().ring = new UringLoop();
+}
+
+void run() {
+  Loop &L = loop();
+  setUp();
+  for (;;) {
+    syncDue();
+    U().buffers.publish();
+    loopFreeDead();
+    const int64_t timeoutUs = loopTimeoutUs();
+    events::releaseForWait();
+    int r = waitFor(timeoutUs);
+    events::acquireAfterWait();
+    if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY && r != -EAGAIN)
+      giveUp("io_uring_enter", -r);
+    L.nowUs = os::nowUs();
+    L.nowMs = L.nowUs / 1000u;
+    reap();
+    loopRunPending();
+  }
+}
+
+void wake() {
+  if (Waker *w = g_waker.load(std::memory_order_acquire))
+    w->wake();
+}
+
+io_uring_sqe *getSqe() {
+  io_uring *ring = &U().ring;
+  io_uring_sqe *sqe = io_uring_get_sqe(ring);
+  while (!sqe) {
+    io_uring_submit(ring);
+    sqe = io_uring_get_sqe(ring);
+  }
+  return sqe;
+}
+
+void cancelOp(Pollable *p, Op op) {
+  io_uring_sqe *sqe = getSqe();
+  io_uring_prep_cancel64(sqe, tag(p, op), 0);
+  io_uring_sqe_set_data64(sqe, tag(p, OpCancel));
+  ++p->ops;
+}
+
+void cancelAll(Pollable *p) {
+  io_uring_sqe *sqe = getSqe();
+  io_uring_prep_cancel_fd(sqe, p->fd, IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, tag(p, OpCancel));
+  ++p->ops;
+  p->ring |= kCancelAll;
+}
+
+bool watch(Pollable *p, uint32_t events) {
+  switch (p->kind) {
+    case Kind::Conn:
+      // Readiness is the ring's business: consumed() and the ready list then only
+      // need to mark the connection due (connProcessReady()).
+      static_cast<Conn *>(p)->readable = true;
+      break;
+    case Kind::Listener:
+      p->ring |= kWantIn;
+      break;
+    case Kind::Dns: {
+      uint8_t want = ((events & EPOLLIN) ? kWantIn : 0) | ((events & EPOLLOUT) ? kWantOut : 0);
+      p->ring = uint8_t((p->ring & ~(kWantIn | kWantOut)) | want);
+      break;
+    }
+    case Kind::Waker:
+      return false;
+  }
+  markDue(p);
+  return true;
+}
+
+void unwatch(Pollable *p) {
+  p->ring &= uint8_t(~(kWantIn | kWantOut));
+  if (p->kind == Kind::Dns)
+    markDue(p);  // cancels its poll, then frees it
+}
+
+}  // namespace asynctcp::backend::uring
+
+#endif  // !defined(ESP_PLATFORM)
