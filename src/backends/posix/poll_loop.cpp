@@ -170,8 +170,7 @@ bool init() {
   if (onUring()) {
     // The ring itself is made by run(), on the service thread: with SINGLE_ISSUER and
     // DEFER_TASKRUN only the thread that made it may submit to it and wait on it.
-    acks::init();
-    L.ackSchedule.notices = false;  // error-queue notices need epoll's EPOLLERR
+    acks::init();  // notices: a cmsg on the SENDMSG, a POLLERR poll on the ring
     return dnsInit();
   }
   L.epfd = epoll_create1(EPOLL_CLOEXEC);

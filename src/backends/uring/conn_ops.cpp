@@ -9,14 +9,23 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <cstdlib>
+#include <linux/net_tstamp.h>
 
+#include <cstdlib>
+#include <cstring>
+
+#include "backends/posix/ack_tracker.h"
 #include "backends/uring/engine.h"
 
 namespace asynctcp::backend::uring {
 
 namespace {
 constexpr int kMaxIov = 64;
+// The SENDMSG's header, iovecs and ack-notice cmsg, in one block per Tx.
+constexpr size_t kControlSpace = CMSG_SPACE(sizeof(uint32_t));
+constexpr size_t kIovOffset = sizeof(msghdr);
+constexpr size_t kControlOffset = (kIovOffset + kMaxIov * sizeof(iovec) + 15) & ~size_t(15);
+constexpr size_t kMsgBlock = kControlOffset + kControlSpace;
 
 void armRecv(Conn *c) {
   io_uring_sqe *sqe = getSqe();
@@ -28,9 +37,11 @@ void armRecv(Conn *c) {
   ++c->ops;
 }
 
-void armConnectPoll(Conn *c) {
+// Connecting: POLLOUT says the connect ended. Connected: POLLERR says an ack notice
+// (or an error) is on the socket's error queue.
+void armPoll(Conn *c, unsigned mask) {
   io_uring_sqe *sqe = getSqe();
-  io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
+  io_uring_prep_poll_add(sqe, c->fd, mask);
   io_uring_sqe_set_data64(sqe, tag(c, OpPoll));
   c->ring |= kPollArmed;
   ++c->ops;
@@ -41,12 +52,12 @@ void armConnectPoll(Conn *c) {
 void sendNext(Conn *c) {
   Tx *tx = c->tx;
   if (!tx->ringMsg) {
-    tx->ringMsg = static_cast<msghdr *>(std::malloc(sizeof(msghdr) + kMaxIov * sizeof(iovec)));
+    tx->ringMsg = static_cast<msghdr *>(std::malloc(kMsgBlock));
     if (!tx->ringMsg)
       std::abort();
   }
   msghdr *m = tx->ringMsg;
-  auto *iov = reinterpret_cast<iovec *>(m + 1);
+  auto *iov = reinterpret_cast<iovec *>(reinterpret_cast<char *>(m) + kIovOffset);
   int n = 0;
   bool more = false;
   for (size_t i = tx->queueHead; i < tx->queue.size() && n < kMaxIov; ++i, ++n) {
@@ -57,6 +68,24 @@ void sendNext(Conn *c) {
   *m = msghdr{};
   m->msg_iov = iov;
   m->msg_iovlen = size_t(n);
+  if (__builtin_expect(acks::noticeWanted(c), false)) {
+    // As acks::sendNoticed() on epoll: the kernel reports the ACK of this write's last
+    // byte on the error queue, which a POLLERR poll watches (connSync()).
+    char *control = reinterpret_cast<char *>(m) + kControlOffset;
+    std::memset(control, 0, kControlSpace);
+    m->msg_control = control;
+    m->msg_controllen = kControlSpace;
+    cmsghdr *cm = CMSG_FIRSTHDR(m);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SO_TIMESTAMPING;
+    cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+    const uint32_t record = SOF_TIMESTAMPING_TX_ACK;
+    std::memcpy(CMSG_DATA(cm), &record, sizeof record);
+    c->ackMarked = true;
+    c->wroteAfterMark = false;
+  } else {
+    c->wroteAfterMark = true;
+  }
   io_uring_sqe *sqe = getSqe();
   io_uring_prep_sendmsg(sqe, c->fd, m, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
   io_uring_sqe_set_data64(sqe, tag(c, OpSend));
@@ -75,6 +104,10 @@ void failed(Conn *c, int err) {
 void received(Conn *c, const uint8_t *data, size_t n) {
   if (!c->owner)
     return;  // closed by the core: what the peer still sends is dropped
+  if (acks::onEvent(c, 0)) {  // acks often ride on the peer's data: a look if one is due
+    if (c->dead || !c->owner || c->failErrno)
+      return;
+  }
   c->unconsumed += uint32_t(events::received(c->owner, data, n));
   if (c->dead || !c->owner || c->failErrno)
     return;  // closed in the callback, or a write in it failed (reported from the ready list)
@@ -129,6 +162,9 @@ void sendDone(Conn *c, int res) {
   }
   if (res > 0) {
     txSent(c, size_t(res));
+  } else if (res == -EINVAL && c->tx->ringMsg->msg_controllen) {
+    loop().ackSchedule.notices = false;  // a kernel that does not take the cmsg on TCP
+    c->ackMarked = false;
   } else if (res < 0 && res != -EAGAIN && res != -EINTR && res != -ECANCELED) {
     failed(c, -res);
     return;
@@ -152,6 +188,14 @@ void pollDone(Conn *c, int res) {
   }
   if (res == -ECANCELED)
     return;
+  if (!c->connecting) {  // the notice poll
+    uint32_t ev = res > 0 ? acks::takeNotice(c, uint32_t(res)) : 0;
+    if (c->owner && (ev & acks::kNoticed))
+      acks::onEvent(c, ev);  // may run onAck
+    if (!c->dead)
+      markDue(c);  // the next notice's poll, if a write asked for one
+    return;
+  }
   connFinishConnect(c);  // SO_ERROR says how it went
   if (!c->dead)
     markDue(c);  // start reading, send what was added meanwhile
@@ -189,7 +233,7 @@ void connSync(Conn *c) {
   }
   if (c->connecting) {
     if (!(c->ring & kPollArmed))
-      armConnectPoll(c);
+      armPoll(c, POLLOUT);
     return;
   }
   const bool wantRecv = (c->reading || !c->owner) && !c->peerFin;
@@ -201,6 +245,8 @@ void connSync(Conn *c) {
   }
   if (c->queued() && !(c->ring & kSendBusy) && !c->failErrno)
     sendNext(c);
+  if (c->ackMarked && !(c->ring & kPollArmed))
+    armPoll(c, POLLERR);
 }
 
 }  // namespace asynctcp::backend::uring
