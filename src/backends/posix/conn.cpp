@@ -98,12 +98,11 @@ void progressClose(Conn *c) {
     return;
 #if defined(ASYNCTCP_URING)
   if (onUring()) {
-    // The multishot receive drops what the peer still sends and sees its FIN; the
-    // queue is flushed by the ring's sends.
-    if (c->queued() || (c->ring & uring::kSendBusy)) {
-      uring::markDue(c);
+    // The multishot receive (re-armed if flow control had stopped it) drops what the
+    // peer still sends and sees its FIN; the ring's sends flush the queue.
+    uring::markDue(c);
+    if (c->queued() || (c->ring & uring::kSendBusy))
       return;
-    }
   } else
 #endif
       if (!discardInput(c)) {
