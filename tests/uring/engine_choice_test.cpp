@@ -45,9 +45,8 @@ bool echoWorks() {
   std::atomic<size_t> got{0};
   AsyncClient client;
   client.onConnect([](void *, AsyncClient *c) { c->write("ping", 4); });
-  client.onData([](void *arg, AsyncClient *, void *, size_t len) {
-    static_cast<std::atomic<size_t> *>(arg)->fetch_add(len);
-  },
+  client.onData([](void *arg, AsyncClient *, void *,
+                   size_t len) { static_cast<std::atomic<size_t> *>(arg)->fetch_add(len); },
                 &got);
   if (!client.connect(IPAddress(127, 0, 0, 1), server.port()))
     return false;

@@ -63,8 +63,8 @@ Engine chooseEngine() {
     return Engine::Uring;
   }
   if (wish == WishUring)
-    std::fprintf(stderr, "asynctcp: io_uring asked for but refused: %s (%s); epoll runs\n",
-                 s.why, std::strerror(s.err));
+    std::fprintf(stderr, "asynctcp: io_uring asked for but refused: %s (%s); epoll runs\n", s.why,
+                 std::strerror(s.err));
 #else
   if (wish == WishUring)
     std::fprintf(stderr, "asynctcp: built without io_uring; epoll runs\n");

@@ -136,9 +136,9 @@ struct Conn : Pollable {
 
 // send_queue.cpp
 void txSent(Conn *c, size_t n);  // n bytes of the queue's head went to the kernel
-Tx &txOf(Conn *c);        // allocates on first use
-void txRelease(Conn *c);  // frees it if nothing needs it any more
-void txDrop(Conn *c);     // the connection is gone: frees it with what it still holds
+Tx &txOf(Conn *c);               // allocates on first use
+void txRelease(Conn *c);         // frees it if nothing needs it any more
+void txDrop(Conn *c);            // the connection is gone: frees it with what it still holds
 void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more);
 int flushQueue(Conn *c);       // sends as much as the kernel takes; 0 or an errno
 void ownQueuedBytes(Conn *c);  // copies what still points into the caller's memory
@@ -178,9 +178,9 @@ struct Loop {
   std::vector<Conn *> graveyard;  // freed after the current batch of events
   std::vector<Listener *> closedListeners;
   std::vector<Listener *> pausedListeners;
-  uint64_t nowUs = 0;          // taken once per pass, after epoll_wait
-  uint64_t nowMs = 0;          // the same in ms: every received message is stamped with it
-  uint8_t *readBuf = nullptr;  // kReadBufSize bytes: every connection reads into it
+  uint64_t nowUs = 0;                // taken once per pass, after epoll_wait
+  uint64_t nowMs = 0;                // the same in ms: every received message is stamped with it
+  uint8_t *readBuf = nullptr;        // kReadBufSize bytes: every connection reads into it
   uring::UringLoop *ring = nullptr;  // the io_uring engine's state (uring/engine.h)
 };
 

@@ -103,7 +103,7 @@ void failed(Conn *c, int err) {
 
 void received(Conn *c, const uint8_t *data, size_t n) {
   if (!c->owner)
-    return;  // closed by the core: what the peer still sends is dropped
+    return;                   // closed by the core: what the peer still sends is dropped
   if (acks::onEvent(c, 0)) {  // acks often ride on the peer's data: a look if one is due
     if (c->dead || !c->owner || c->failErrno)
       return;

@@ -46,7 +46,8 @@ void dnsSync(Pollable *p) {
     return;
   }
   io_uring_sqe *sqe = getSqe();
-  io_uring_prep_poll_add(sqe, p->fd, ((want & kWantIn) ? POLLIN : 0) | ((want & kWantOut) ? POLLOUT : 0));
+  io_uring_prep_poll_add(sqe, p->fd,
+                         ((want & kWantIn) ? POLLIN : 0) | ((want & kWantOut) ? POLLOUT : 0));
   io_uring_sqe_set_data64(sqe, tag(p, OpPoll));
   p->ring |= kPollArmed | armedAs(want);
   ++p->ops;

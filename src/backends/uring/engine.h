@@ -26,14 +26,14 @@ inline uint64_t tag(Pollable *p, Op op) {
 
 // Pollable::ring bits.
 enum RingBits : uint8_t {
-  kRecvArmed = 1,    // Conn: multishot receive; Listener: multishot accept; Dns: POLLIN poll
-  kRecvCancel = 2,   // its cancel is on the way
-  kSendBusy = 4,     // Conn: a SENDMSG in flight; Dns: the poll includes POLLOUT
-  kPollArmed = 8,    // Conn: the connect's POLLOUT poll; Dns: a poll in flight
-  kDue = 16,         // in UringLoop::due
-  kCancelAll = 32,   // closing: every operation on the fd cancelled
-  kWantIn = 64,      // Listener: accepting (not paused); Dns: c-ares wants to read
-  kWantOut = 128,    // Dns: c-ares wants to write
+  kRecvArmed = 1,   // Conn: multishot receive; Listener: multishot accept; Dns: POLLIN poll
+  kRecvCancel = 2,  // its cancel is on the way
+  kSendBusy = 4,    // Conn: a SENDMSG in flight; Dns: the poll includes POLLOUT
+  kPollArmed = 8,   // Conn: the connect's POLLOUT poll; Dns: a poll in flight
+  kDue = 16,        // in UringLoop::due
+  kCancelAll = 32,  // closing: every operation on the fd cancelled
+  kWantIn = 64,     // Listener: accepting (not paused); Dns: c-ares wants to read
+  kWantOut = 128,   // Dns: c-ares wants to write
 };
 
 constexpr uint16_t kBufferGroup = 0;
@@ -42,9 +42,9 @@ struct UringLoop {
   io_uring ring{};
   BufferRing buffers;
   Waker waker;
-  bool ready = false;            // run() set the ring up
-  bool socketCommands = false;   // SIOCOUTQ as a ring command (unused yet: ioctl)
-  std::vector<Pollable *> due;   // what syncDue() looks at before the next submit
+  bool ready = false;           // run() set the ring up
+  bool socketCommands = false;  // SIOCOUTQ as a ring command (unused yet: ioctl)
+  std::vector<Pollable *> due;  // what syncDue() looks at before the next submit
 };
 
 inline UringLoop &U() {
