@@ -57,8 +57,7 @@ Engine chooseEngine() {
     return Engine::Epoll;
 #if defined(ASYNCTCP_URING)
   uring::RingSupport s = uring::probeRing();
-  if (s.usable) {
-    uring::init();
+  if (s.usable && uring::init()) {
     loop().ring->socketCommands = s.socketCommands;
     return Engine::Uring;
   }

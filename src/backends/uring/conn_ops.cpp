@@ -142,6 +142,8 @@ void recvDone(Conn *c, int res, unsigned flags) {
       else
         markReady(c);  // a closing connection: both directions may be done
     }
+    if (!c->dead)
+      markDue(c);  // no receive now: the error watch reports a later reset
     return;
   }
   if (res < 0 && res != -ENOBUFS && res != -ECANCELED && res != -EINTR && res != -EAGAIN) {
@@ -188,12 +190,26 @@ void pollDone(Conn *c, int res) {
   }
   if (res == -ECANCELED)
     return;
-  if (!c->connecting) {  // the notice poll
+  if (!c->connecting) {  // the error-queue poll: an ack notice, or a socket error
     uint32_t ev = res > 0 ? acks::takeNotice(c, uint32_t(res)) : 0;
     if (c->owner && (ev & acks::kNoticed))
       acks::onEvent(c, ev);  // may run onAck
-    if (!c->dead)
-      markDue(c);  // the next notice's poll, if a write asked for one
+    if (c->dead)
+      return;
+    if (ev & (POLLERR | POLLHUP)) {
+      // A reset the receive cannot report (stopped by flow control, or done after the
+      // peer's FIN), as epoll's EPOLLERR with reading held back.
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err) {
+        failed(c, err);
+        return;
+      }
+      if (ev & POLLHUP)
+        c->ring |= kWantOut;  // both ways shut: polling again would fire at once, forever
+    }
+    markDue(c);  // the next notice's poll, or the error watch
     return;
   }
   connFinishConnect(c);  // SO_ERROR says how it went
@@ -245,7 +261,9 @@ void connSync(Conn *c) {
   }
   if (c->queued() && !(c->ring & kSendBusy) && !c->failErrno)
     sendNext(c);
-  if (c->ackMarked && !(c->ring & kPollArmed))
+  // The error queue while a write waits for its ack notice, and errors while no receive
+  // would report them (kWantOut on a Conn: hung up, nothing more to watch).
+  if ((c->ackMarked || !(c->ring & kRecvArmed)) && !(c->ring & (kPollArmed | kWantOut)))
     armPoll(c, POLLERR);
 }
 

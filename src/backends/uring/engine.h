@@ -51,7 +51,7 @@ inline UringLoop &U() {
   return *loop().ring;
 }
 
-void init();  // from backend::init(): the state; the ring comes with run()
+bool init();  // from backend::init(): the state and the ring, enabled by run()
 [[noreturn]] void run();
 void wake();
 bool watch(Pollable *p, uint32_t events);  // pollAdd's half

@@ -5,12 +5,26 @@
 #if !defined(ESP_PLATFORM)
 
 #include <errno.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "backends/uring/engine.h"
 
 namespace asynctcp::backend::uring {
+
+namespace {
+// io_uring's accept takes RLIMIT_NOFILE when it is submitted (io_accept_prep), so a
+// multishot accept armed before the program lowered its limit would go on accepting past
+// it. An fd at or above the soft limit as it is now is one accept4() would have refused:
+// the lowest free fd is always the one given.
+bool pastFdLimit(int fd) {
+  rlimit lim{};
+  return getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+         rlim_t(fd) >= lim.rlim_cur;
+}
+}  // namespace
 
 void listenerComplete(Listener *l, Op op, int res, unsigned flags) {
   if (op == OpCancel) {
@@ -19,18 +33,30 @@ void listenerComplete(Listener *l, Op op, int res, unsigned flags) {
     const bool more = flags & IORING_CQE_F_MORE;
     if (!more) {
       --l->ops;
-      l->ring &= uint8_t(~kRecvArmed);
+      l->ring &= uint8_t(~(kRecvArmed | kRecvCancel));
     }
-    if (res >= 0) {
+    if (res >= 0 && pastFdLimit(res)) {
+      ::close(res);  // refused, as accept4() would have refused it (EMFILE)
+      if (more && !(l->ring & kRecvCancel)) {
+        cancelOp(l, OpAccept);  // re-armed on its end: a new accept takes the new limit
+        l->ring |= kRecvCancel;
+      }
+    } else if (res >= 0) {
       if (l->owner)
         listenerAccepted(l, res, nullptr);  // may close the listener
       else
         ::close(res);
     } else if ((res == -EMFILE || res == -ENFILE) && l->owner) {
+      // The ring's accept takes its fd before it looks for a connection: re-armed at the
+      // limit it would fail at once, forever. So a poll waits for the next connection.
       listenerRefuse(l);  // refuses one with the spare fd, or pauses (unwatch)
+      l->ring |= kWantOut;
     }
     if (more)
       return;
+  } else if (op == OpPoll) {
+    --l->ops;
+    l->ring &= uint8_t(~(kPollArmed | kWantOut));  // a connection waits: try accepting
   }
   markDue(l);  // re-arm, or free once nothing is in flight
 }
@@ -45,7 +71,17 @@ void listenerSync(Listener *l) {
     }
     return;
   }
-  if ((l->ring & kWantIn) && !(l->ring & kRecvArmed)) {
+  if (!(l->ring & kWantIn) || (l->ring & (kRecvArmed | kPollArmed)))
+    return;
+  if (l->ring & kWantOut) {  // at the fd limit: wait for a connection first
+    io_uring_sqe *sqe = getSqe();
+    io_uring_prep_poll_add(sqe, l->fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, tag(l, OpPoll));
+    l->ring |= kPollArmed;
+    ++l->ops;
+    return;
+  }
+  {
     io_uring_sqe *sqe = getSqe();
     io_uring_prep_multishot_accept(sqe, l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, tag(l, OpAccept));

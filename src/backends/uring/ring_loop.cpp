@@ -13,6 +13,7 @@
 
 #include "backends/posix/ack_tracker.h"
 #include "backends/uring/engine.h"
+#include "backends/uring/kernel_abi.h"
 #include "backends/uring/ring_support.h"
 #include "os/os.h"
 
@@ -35,11 +36,12 @@ std::atomic<Waker *> g_waker{nullptr};
   std::abort();
 }
 
+// On the service thread: the ring made disabled by init() gets this thread as its one
+// issuer, then its buffers and its waker.
 void setUp() {
   UringLoop &u = U();
-  unsigned flags = 0;
-  if (int r = setUpRing(&u.ring, kEntries, kCqFactor, &flags); r < 0)
-    giveUp("ring set-up", -r);
+  if (int r = enableRings(&u.ring); r < 0)
+    giveUp("enabling the ring", -r);
   io_uring_register_ring_fd(&u.ring);  // saves the fd lookup per enter; optional
   uint32_t count = kBufferCount;
   int r;
@@ -120,8 +122,18 @@ int waitFor(int64_t timeoutUs) {
 }
 }  // namespace
 
-void init() {
-  loop().ring = new UringLoop();
+bool init() {
+  // Made here, disabled, so that its fd exists from the library's start (a program that
+  // counts its fds sees no late one); run() enables it on the service thread, which
+  // SINGLE_ISSUER and DEFER_TASKRUN make the only one to submit and wait.
+  auto *u = new UringLoop();
+  unsigned flags = 0;
+  if (setUpRing(&u->ring, kEntries, kCqFactor, &flags, IORING_SETUP_R_DISABLED) < 0) {
+    delete u;
+    return false;
+  }
+  loop().ring = u;
+  return true;
 }
 
 void run() {
