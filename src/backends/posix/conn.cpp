@@ -39,17 +39,17 @@ void destroy(Conn *c, bool reset) {
     linger lg{1, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
+  ::close(c->fd);
 #if defined(ASYNCTCP_URING)
   if (onUring()) {
-    // Its operations in flight hold the socket and point at the Conn: they are
-    // cancelled, and connFinalize() closes the fd once the last one has completed.
+    // Its operations in flight still hold the socket and point at the Conn: they are
+    // cancelled, and connFinalize() frees it once the last one has completed.
     c->dead = true;
     acks::forget(c);
     uring::markDue(c);
     return;
   }
 #endif
-  ::close(c->fd);
   c->dead = true;
   acks::forget(c);
   txDrop(c);
@@ -285,7 +285,6 @@ void connFinishConnect(Conn *c) {
 }
 
 void connFinalize(Conn *c) {
-  ::close(c->fd);
   txDrop(c);
   loop().graveyard.push_back(c);
 }

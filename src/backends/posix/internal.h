@@ -226,7 +226,7 @@ void connDeferFailure(Conn *c, int err);
 void connFail(Conn *c, int err);
 void connDestroy(Conn *c, bool reset);
 void connFinishConnect(Conn *c);
-void connFinalize(Conn *c);  // io_uring: no operation left in flight: close the fd, free later
+void connFinalize(Conn *c);  // io_uring: no operation left in flight: free it after the batch
 
 // socket_options.cpp
 Endpoints endpointsOf(int fd);  // a connected socket's two ends (getsockname, getpeername)

@@ -17,7 +17,9 @@
 namespace asynctcp::backend::uring {
 
 // What a completion is for: the low bits of its user_data; the rest is the Pollable
-// (heap-allocated, so 16-aligned), which stays allocated while Pollable::ops > 0.
+// (heap-allocated, so 16-aligned), which stays allocated while Pollable::ops > 0. A closed
+// fd is closed at once, as on epoll (the operations in flight hold the socket itself):
+// so nothing is ever cancelled by fd, whose number the next socket may take.
 enum Op : uint64_t { OpWake = 1, OpRecv, OpSend, OpAccept, OpPoll, OpCancel };
 constexpr uint64_t kOpMask = 7;
 inline uint64_t tag(Pollable *p, Op op) {
@@ -67,7 +69,7 @@ inline void markDue(Pollable *p) {
 
 io_uring_sqe *getSqe();  // a free SQE, submitting what is queued when the ring is full
 void cancelOp(Pollable *p, Op op);
-void cancelAll(Pollable *p);  // the fd is still open: cancelling by fd is safe
+void cancelAll(Pollable *p);  // what is armed on a closed Pollable, by user_data
 
 // conn_ops.cpp
 void connComplete(Conn *c, Op op, int res, unsigned flags);

@@ -64,7 +64,6 @@ void listenerComplete(Listener *l, Op op, int res, unsigned flags) {
 void listenerSync(Listener *l) {
   if (!l->owner) {
     if (l->ops == 0) {
-      ::close(l->fd);
       loop().closedListeners.push_back(l);
     } else if (!(l->ring & kCancelAll)) {
       cancelAll(l);
@@ -91,9 +90,11 @@ void listenerSync(Listener *l) {
 }
 
 void closeListener(Listener *l) {
-  // The port is free from here on (a new listener may bind it at once); the accept in
-  // flight ends with an error, and listenerSync() closes the fd once it has.
+  // The port is free from here on (a new listener may bind it at once), and the accept in
+  // flight, which holds the socket past close(), ends with an error; listenerSync() frees
+  // the Listener once it has.
   ::shutdown(l->fd, SHUT_RDWR);
+  ::close(l->fd);
   l->ring &= uint8_t(~kWantIn);
   markDue(l);
 }

@@ -179,10 +179,13 @@ void cancelOp(Pollable *p, Op op) {
 }
 
 void cancelAll(Pollable *p) {
-  io_uring_sqe *sqe = getSqe();
-  io_uring_prep_cancel_fd(sqe, p->fd, IORING_ASYNC_CANCEL_ALL);
-  io_uring_sqe_set_data64(sqe, tag(p, OpCancel));
-  ++p->ops;
+  // By user_data, never by fd: the fd is closed already and its number may be reused.
+  if (p->ring & kRecvArmed)
+    cancelOp(p, p->kind == Kind::Listener ? OpAccept : OpRecv);
+  if ((p->ring & kSendBusy) && p->kind == Kind::Conn)
+    cancelOp(p, OpSend);
+  if (p->ring & kPollArmed)
+    cancelOp(p, OpPoll);
   p->ring |= kCancelAll;
 }
 
