@@ -39,17 +39,24 @@ void destroy(Conn *c, bool reset) {
     linger lg{1, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
-  ::close(c->fd);
 #if defined(ASYNCTCP_URING)
   if (onUring()) {
     // Its operations in flight still hold the socket and point at the Conn: they are
-    // cancelled, and connFinalize() frees it once the last one has completed.
+    // cancelled, and connFinalize() frees it once the last one has completed. The fd is
+    // closed on the service thread only (here, or by connSync()): between preparing an
+    // operation and submitting it, the loop lets the core lock go, and a number closed
+    // by another thread then could be a new socket's when the operation reaches it.
+    if (os::onServiceThread()) {
+      ::close(c->fd);
+      c->fd = -1;
+    }
     c->dead = true;
     acks::forget(c);
     uring::markDue(c);
     return;
   }
 #endif
+  ::close(c->fd);
   c->dead = true;
   acks::forget(c);
   txDrop(c);

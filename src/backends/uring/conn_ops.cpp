@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/net_tstamp.h>
 
@@ -241,6 +242,10 @@ void connComplete(Conn *c, Op op, int res, unsigned flags) {
 
 void connSync(Conn *c) {
   if (c->dead) {
+    if (c->fd >= 0) {  // destroyed on another thread (destroy())
+      ::close(c->fd);
+      c->fd = -1;
+    }
     if (c->ops == 0)
       connFinalize(c);
     else if (!(c->ring & kCancelAll))

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backends/uring/engine.h"
+#include "os/os.h"
 
 namespace asynctcp::backend::uring {
 
@@ -63,6 +64,10 @@ void listenerComplete(Listener *l, Op op, int res, unsigned flags) {
 
 void listenerSync(Listener *l) {
   if (!l->owner) {
+    if (l->fd >= 0) {
+      ::close(l->fd);
+      l->fd = -1;
+    }
     if (l->ops == 0) {
       loop().closedListeners.push_back(l);
     } else if (!(l->ring & kCancelAll)) {
@@ -94,7 +99,10 @@ void closeListener(Listener *l) {
   // flight, which holds the socket past close(), ends with an error; listenerSync() frees
   // the Listener once it has.
   ::shutdown(l->fd, SHUT_RDWR);
-  ::close(l->fd);
+  if (os::onServiceThread()) {  // else listenerSync() closes it (see connection's destroy())
+    ::close(l->fd);
+    l->fd = -1;
+  }
   l->ring &= uint8_t(~kWantIn);
   markDue(l);
 }
