@@ -25,6 +25,14 @@ bool pastFdLimit(int fd) {
   return getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
          rlim_t(fd) >= lim.rlim_cur;
 }
+// The listener closed after the ring had accepted this connection: reset, as the kernel
+// resets what waits in a closed listener's queue (epoll never accepts it at all). A
+// plain close() would send a FIN, and the peer would take it for a served connection.
+void resetAccepted(int fd) {
+  linger lg{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  ::close(fd);
+}
 }  // namespace
 
 void listenerComplete(Listener *l, Op op, int res, unsigned flags) {
@@ -46,7 +54,7 @@ void listenerComplete(Listener *l, Op op, int res, unsigned flags) {
       if (l->owner)
         listenerAccepted(l, res, nullptr);  // may close the listener
       else
-        ::close(res);
+        resetAccepted(res);
     } else if ((res == -EMFILE || res == -ENFILE) && l->owner) {
       // The ring's accept takes its fd before it looks for a connection: re-armed at the
       // limit it would fail at once, forever. So a poll waits for the next connection.
