@@ -57,7 +57,7 @@ void listenerRefuse(Listener *l) {
     L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (L.spareFd >= 0) {
     ::close(L.spareFd);
-    int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
+    int fd = sys::acceptToRefuse(l->fd);
     if (fd >= 0)
       ::close(fd);
     L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -17,6 +17,7 @@
 
 #include "backends/posix/ack_tracker.h"
 #include "backends/uring/engine.h"
+#include "backends/uring/ring_faults.h"
 
 namespace asynctcp::backend::uring {
 
@@ -87,11 +88,13 @@ void sendNext(Conn *c) {
   } else {
     c->wroteAfterMark = true;
   }
+  c->ring |= kSendBusy;
+  ++c->ops;
+  if (faults::armed() && faults::sendReplaced(c, tag(c, OpSend), m))
+    return;  // test builds: an injected error completes it instead
   io_uring_sqe *sqe = getSqe();
   io_uring_prep_sendmsg(sqe, c->fd, m, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
   io_uring_sqe_set_data64(sqe, tag(c, OpSend));
-  c->ring |= kSendBusy;
-  ++c->ops;
 }
 
 // The socket failed: reported if the core still owns the connection, else just ended.

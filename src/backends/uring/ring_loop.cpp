@@ -14,6 +14,7 @@
 #include "backends/posix/ack_tracker.h"
 #include "backends/uring/engine.h"
 #include "backends/uring/kernel_abi.h"
+#include "backends/uring/ring_faults.h"
 #include "backends/uring/ring_support.h"
 #include "os/os.h"
 
@@ -80,11 +81,15 @@ void dispatch(uint64_t data, int res, unsigned flags) {
 void reap() {
   io_uring *ring = &U().ring;
   io_uring_cqe *cqe;
+  if (faults::queued())
+    faults::drain(dispatch);
   for (int i = 0; i < kCompletionsPerPass && io_uring_peek_cqe(ring, &cqe) == 0; ++i) {
-    const uint64_t data = cqe->user_data;
-    const int res = cqe->res;
-    const unsigned flags = cqe->flags;
+    uint64_t data = cqe->user_data;
+    int res = cqe->res;
+    unsigned flags = cqe->flags;
     io_uring_cqe_seen(ring, cqe);  // before dispatch: its callbacks may submit
+    if (faults::armed())
+      faults::filter(&data, &res, &flags, dispatch);
     dispatch(data, res, flags);
   }
 }
@@ -143,7 +148,7 @@ void run() {
     syncDue();
     U().buffers.publish();
     loopFreeDead();
-    const int64_t timeoutUs = loopTimeoutUs();
+    const int64_t timeoutUs = faults::queued() ? 0 : loopTimeoutUs();
     events::releaseForWait();
     int r = waitFor(timeoutUs);
     events::acquireAfterWait();
