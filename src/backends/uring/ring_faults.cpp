@@ -21,7 +21,11 @@ struct Made {
   int res;
   unsigned flags;
 };
-std::vector<Made> g_made;  // service thread only, as the ring
+// Service thread only, as the ring; built on first use (no dynamic initialiser).
+std::vector<Made> &made() {
+  static std::vector<Made> list;
+  return list;
+}
 
 bool transient(int err) {
   return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
@@ -31,7 +35,7 @@ bool transient(int err) {
 bool sendReplaced(Conn *, uint64_t data, msghdr *m) {
   int err;
   if (fault::detail::take(fault::kSend, &err)) {
-    g_made.push_back({data, -err, 0});
+    made().push_back({data, -err, 0});
     return true;
   }
   if (m->msg_iovlen > 0) {
@@ -75,13 +79,13 @@ void filter(uint64_t *data, int *res, unsigned *flags, Dispatch dispatch) {
 }
 
 bool queued() {
-  return !g_made.empty();
+  return !made().empty();
 }
 
 void drain(Dispatch dispatch) {
-  std::vector<Made> made;
-  made.swap(g_made);  // a dispatch may make more: the next pass takes them
-  for (const Made &m : made)
+  std::vector<Made> now;
+  now.swap(made());  // a dispatch may make more: the next pass takes them
+  for (const Made &m : now)
     dispatch(m.data, m.res, m.flags);
 }
 
