@@ -96,6 +96,7 @@ struct Conn : Pollable {
         peerFin(false),
         rdhup(false),
         dead(false),
+        viaRing(false),
         promptAcks(false),
         ackDriven(true),
         ackedSilently(false),
@@ -121,6 +122,7 @@ struct Conn : Pollable {
   bool peerFin : 1;         // read returned 0
   bool rdhup : 1;           // epoll said the peer's FIN (or an error) is queued
   bool dead : 1;            // fd closed, waiting to be freed
+  bool viaRing : 1;         // the io_uring engine moves its bytes (beside dead: one test)
   bool promptAcks : 1;      // the core wants acked() events: probe after writes
   bool ackDriven : 1;       // the user wrote from its last onAck: it waits on acks to send
   bool ackedSilently : 1;   // acks learned without an event since refreshAcks() last asked

@@ -200,6 +200,7 @@ bool watch(Pollable *p, uint32_t events) {
       // Readiness is the ring's business: consumed() and the ready list then only
       // need to mark the connection due (connProcessReady()).
       static_cast<Conn *>(p)->readable = true;
+      static_cast<Conn *>(p)->viaRing = true;  // add() queues, the loop sends
       break;
     case Kind::Listener:
       p->ring |= kWantIn;
