@@ -86,6 +86,10 @@ int initBufRing(Ring *r, std::string *why) {
   if (bufs == MAP_FAILED)
     return fail(why, "mmap buffers", -errno);
   r->bufs = static_cast<char *>(bufs);
+  // The kernel takes buffers in ring order, so small reads would fault in a fresh page per
+  // buffer for the first kBufCount reads: the pool's cost, not a connection's. Pay it here.
+  for (unsigned i = 0; i < kBufCount; ++i)
+    static_cast<volatile char *>(bufs)[size_t(i) * kReadSize] = 0;
   int mask = io_uring_buf_ring_mask(kBufCount);
   for (unsigned i = 0; i < kBufCount; ++i)
     io_uring_buf_ring_add(r->bufRing, bufferAt(*r, uint16_t(i)), kReadSize, uint16_t(i), mask,
