@@ -2,7 +2,8 @@
 // buffers, and each buffer is echoed from where the kernel put it, so nothing is copied; the
 // buffer goes back to the ring once its send has completed. One send in flight per
 // connection, the rest queued in arrival order; a short send continues from where it stopped.
-// Back-pressure: with kMaxHeld buffers waiting, reading stops until the queue has drained.
+// Back-pressure: with kMaxHeld buffers waiting, reading stops until the queue has drained;
+// and all connections together hold at most the buffer ring.
 #include <cstdint>
 
 #include "support/server_process.h"
@@ -13,9 +14,10 @@ namespace {
 
 using bench::uring::kBufCount;
 constexpr uint16_t kNone = 0xffff;
-// About what the loadgen keeps in flight per connection (4 x 64 KiB); a multishot receive
-// may land a little more before its cancel does, but never more than the buffer ring holds.
-constexpr unsigned kMaxHeld = 4;
+// Twice what the loadgen keeps in flight per connection (4 x 64 KiB, often in smaller reads):
+// at 4, echo_c64 paused every tenth read. A multishot receive may land a little more before
+// its cancel does, but never more than the buffer ring holds.
+constexpr unsigned kMaxHeld = 8;
 
 // The queue of received buffers, linked through the buffer ids: no allocation per chunk.
 uint16_t g_next[kBufCount];
