@@ -47,14 +47,18 @@ void chooseIss(Conn &c, int slot, uint8_t flags) {
 // receive window without trimming it to the window; when the gap fills, the segment no
 // longer fits and tcp_receive() fails LWIP_ASSERT("tcp_receive: ooseq tcplen > rcv_wnd")
 // and aborts. A remote peer can do that to any program on the lwIP build (reproducer:
-// corpus/lwip_packet/regress_lwip_ooseq_assert). Raw segments that start inside lwIP's
-// window end at its right edge here, so fuzzing goes past it; whatever else they are
-// stays (FUZZ_LWIP_STRICT=1: no clamp).
+// corpus/lwip_packet/regress_lwip_ooseq_assert). Raw segments that reach into lwIP's
+// window end short of its right edge here, so fuzzing goes past it; whatever else they
+// are stays (FUZZ_LWIP_STRICT=1: no clamp).
 void clampToWindow(const Conn &c, uint32_t seq, uint8_t *flags, size_t *len) {
   const uint32_t rightEdge = c.sndUna + c.stackWindow;
-  if (seqLess(seq, c.sndUna) || !seqLess(seq, rightEdge))
-    return;  // outside the window: lwIP drops it or trims it as in-order data
-  const uint32_t room = rightEdge - seq;
+  if (!seqLess(seq, rightEdge))
+    return;  // starts past the window: lwIP drops it
+  // One short of the edge, wherever the segment starts (lwIP trims what it already has
+  // and takes the rest in order): the in-order bug below (usableWindow) applies to raw
+  // segments too.
+  const uint32_t limit = c.stackWindow ? rightEdge - 1 : rightEdge;
+  const uint32_t room = seqLess(seq, limit) ? limit - seq : 0;
   const uint32_t fin = (*flags & packet::kFin) ? 1 : 0;
   if (*len + fin <= room)
     return;

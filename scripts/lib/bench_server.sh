@@ -27,3 +27,23 @@ launch_server() {  # BINARY CPU [WRAPPER...]
   done
   return 1
 }
+
+# The uring peer runs only where the kernel lets this process use io_uring: it may be absent
+# (ENOSYS: too old, or not built in), switched off (kernel.io_uring_disabled: EPERM) or
+# filtered (seccomp, an LSM). Asks BIN_DIR/uring_echo --probe (a loopback round trip with the
+# operations the servers use); on a no, drops uring from the caller's peers array, says so
+# loudly, and keeps the reason in uring_skipped for the report.
+uring_skipped=""
+drop_uring_if_refused() {  # BIN_DIR
+  [[ " ${peers[*]} " == *" uring "* ]] || return 0
+  local said rc=0 kept=() p
+  said=$(timeout -k 2 20 "$1/uring_echo" --probe 2>&1) || rc=$?
+  if [ $rc = 0 ]; then
+    echo "uring: $said"
+    return 0
+  fi
+  uring_skipped="${said:-uring_echo --probe: exit status $rc}"
+  echo "!!! SKIPPED: the uring peer (raw io_uring), this kernel refuses it: $uring_skipped" >&2
+  for p in "${peers[@]}"; do [ "$p" = uring ] || kept+=("$p"); done
+  peers=("${kept[@]}")
+}
