@@ -76,6 +76,8 @@ struct Tx {
   Conn *watchPrev = nullptr, *watchNext = nullptr;
   uint32_t watchIndex = 0;
   msghdr *ringMsg = nullptr;  // io_uring: the SENDMSG in flight (header + iovecs), malloc'd
+  uint8_t ringIovs = 0;       // iovecs ringMsg has room for
+  char *spare = nullptr;      // io_uring: a sent copy's buffer, kept for the next small write
 };
 
 // What epoll watches on a connection, edge-triggered: one event per change.

@@ -12,6 +12,7 @@
 
 #include <linux/net_tstamp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -23,11 +24,25 @@ namespace asynctcp::backend::uring {
 
 namespace {
 constexpr int kMaxIov = 64;
-// The SENDMSG's header, iovecs and ack-notice cmsg, in one block per Tx.
+// The SENDMSG's header, ack-notice cmsg and iovecs, in one block per Tx: room for a few
+// iovecs at first (what a request-response connection needs; the Tx pool keeps only such
+// small blocks), for kMaxIov once the queue grows.
 constexpr size_t kControlSpace = CMSG_SPACE(sizeof(uint32_t));
-constexpr size_t kIovOffset = sizeof(msghdr);
-constexpr size_t kControlOffset = (kIovOffset + kMaxIov * sizeof(iovec) + 15) & ~size_t(15);
-constexpr size_t kMsgBlock = kControlOffset + kControlSpace;
+constexpr size_t kControlOffset = (sizeof(msghdr) + 15) & ~size_t(15);
+constexpr size_t kIovOffset = (kControlOffset + kControlSpace + 15) & ~size_t(15);
+constexpr uint8_t kFewIov = 4;
+
+msghdr *msgBlock(Tx *tx, size_t chunks) {
+  if (chunks > tx->ringIovs) {
+    const uint8_t want = chunks <= kFewIov ? kFewIov : uint8_t(kMaxIov);
+    std::free(tx->ringMsg);
+    tx->ringMsg = static_cast<msghdr *>(std::malloc(kIovOffset + want * sizeof(iovec)));
+    if (!tx->ringMsg)
+      std::abort();  // as operator new: a few hundred bytes
+    tx->ringIovs = want;
+  }
+  return tx->ringMsg;
+}
 
 void armRecv(Conn *c) {
   io_uring_sqe *sqe = getSqe();
@@ -53,12 +68,7 @@ void armPoll(Conn *c, unsigned mask) {
 // the Tx until the completion (the kernel may read them when the send is retried).
 void sendNext(Conn *c) {
   Tx *tx = c->tx;
-  if (!tx->ringMsg) {
-    tx->ringMsg = static_cast<msghdr *>(std::malloc(kMsgBlock));
-    if (!tx->ringMsg)
-      std::abort();
-  }
-  msghdr *m = tx->ringMsg;
+  msghdr *m = msgBlock(tx, std::min(tx->queue.size() - tx->queueHead, size_t(kMaxIov)));
   auto *iov = reinterpret_cast<iovec *>(reinterpret_cast<char *>(m) + kIovOffset);
   int n = 0;
   bool more = false;

@@ -46,6 +46,7 @@ struct UringLoop {
   Waker waker;
   bool ready = false;           // run() set the ring up
   bool socketCommands = false;  // SIOCOUTQ as a ring command (unused yet: ioctl)
+  bool capWait = false;         // under valgrind: every wait ends within 10 ms
   std::vector<Pollable *> due;  // what syncDue() looks at before the next submit
 };
 
