@@ -103,7 +103,11 @@ void sendNext(Conn *c) {
   if (faults::armed() && faults::sendReplaced(c, tag(c, OpSend), m))
     return;  // test builds: an injected error completes it instead
   io_uring_sqe *sqe = getSqe();
-  io_uring_prep_sendmsg(sqe, c->fd, m, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+  // MSG_DONTWAIT: the send is tried once, when submitted, and a full socket buffer ends it
+  // with EAGAIN (then a POLLOUT poll waits) instead of the ring keeping it to retry later:
+  // so no send reads the caller's memory (add() without COPY) after the io_uring_enter()
+  // that submitted it, and close() can take over what is still queued (ownQueuedBytes()).
+  io_uring_prep_sendmsg(sqe, c->fd, m, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
   io_uring_sqe_set_data64(sqe, tag(c, OpSend));
 }
 
@@ -178,10 +182,12 @@ void sendDone(Conn *c, int res) {
   }
   if (res > 0) {
     txSent(c, size_t(res));
+  } else if (res == -EAGAIN) {
+    c->writable = false;  // connSync() arms the POLLOUT poll
   } else if (res == -EINVAL && c->tx->ringMsg->msg_controllen) {
     loop().ackSchedule.notices = false;  // a kernel that does not take the cmsg on TCP
     c->ackMarked = false;
-  } else if (res < 0 && res != -EAGAIN && res != -EINTR && res != -ECANCELED) {
+  } else if (res < 0 && res != -EINTR && res != -ECANCELED) {
     failed(c, -res);
     return;
   }
@@ -230,10 +236,27 @@ void pollDone(Conn *c, int res) {
   if (!c->dead)
     markDue(c);  // start reading, send what was added meanwhile
 }
+
+void writableDone(Conn *c, int res) {
+  --c->ops;
+  c->outArmed = false;
+  if (c->dead) {
+    if (c->ops == 0)
+      markDue(c);
+    return;
+  }
+  if (res == -ECANCELED)
+    return;
+  c->writable = true;  // room again (or an error, which the next send reports)
+  markDue(c);
+}
 }  // namespace
 
 void connComplete(Conn *c, Op op, int res, unsigned flags) {
   switch (op) {
+    case OpWritable:
+      writableDone(c, res);
+      break;
     case OpRecv:
       recvDone(c, res, flags);
       break;
@@ -277,8 +300,17 @@ void connSync(Conn *c) {
     cancelOp(c, OpRecv);
     c->ring |= kRecvCancel;
   }
-  if (c->queued() && !(c->ring & kSendBusy) && !c->failErrno)
-    sendNext(c);
+  if (c->queued() && !(c->ring & kSendBusy) && !c->failErrno) {
+    if (c->writable) {
+      sendNext(c);
+    } else if (!c->outArmed) {
+      io_uring_sqe *sqe = getSqe();
+      io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
+      io_uring_sqe_set_data64(sqe, tag(c, OpWritable));
+      c->outArmed = true;
+      ++c->ops;
+    }
+  }
   // The error queue while a write waits for its ack notice, and errors while no receive
   // would report them (kWantOut on a Conn: hung up, nothing more to watch).
   if ((c->ackMarked || !(c->ring & kRecvArmed)) && !(c->ring & (kPollArmed | kWantOut)))

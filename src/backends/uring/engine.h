@@ -20,7 +20,7 @@ namespace asynctcp::backend::uring {
 // (heap-allocated, so 16-aligned), which stays allocated while Pollable::ops > 0. A closed
 // fd is closed at once, as on epoll (the operations in flight hold the socket itself):
 // so nothing is ever cancelled by fd, whose number the next socket may take.
-enum Op : uint64_t { OpWake = 1, OpRecv, OpSend, OpAccept, OpPoll, OpCancel };
+enum Op : uint64_t { OpWake = 1, OpRecv, OpSend, OpAccept, OpPoll, OpCancel, OpWritable };
 constexpr uint64_t kOpMask = 7;
 inline uint64_t tag(Pollable *p, Op op) {
   return reinterpret_cast<uintptr_t>(p) | op;

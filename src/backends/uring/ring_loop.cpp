@@ -196,6 +196,8 @@ void cancelAll(Pollable *p) {
     cancelOp(p, OpSend);
   if (p->ring & kPollArmed)
     cancelOp(p, OpPoll);
+  if (p->kind == Kind::Conn && static_cast<Conn *>(p)->outArmed)
+    cancelOp(p, OpWritable);
   p->ring |= kCancelAll;
 }
 
