@@ -429,6 +429,20 @@ void consumed(Conn *c, size_t len) {
   }
 }
 
+namespace {
+// io_uring, closed from another thread: a send the loop prepared but has not submitted yet
+// would read the caller's zero-copy memory after close() returned. Submitted sends are
+// done by the time io_uring_enter() returns (MSG_DONTWAIT), so this waits for the submit.
+void settleSubmission(Conn *c) {
+#if defined(ASYNCTCP_URING)
+  if (onUring() && (c->ring & uring::kSendBusy) && !os::onServiceThread())
+    uring::waitSubmitted();
+#else
+  (void)c;
+#endif
+}
+}  // namespace
+
 void close(Conn *c) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
@@ -437,6 +451,7 @@ void close(Conn *c) {
   c->failErrno = 0;
   c->reading = true;
   ownQueuedBytes(c);  // the caller may free its memory once told the connection ended
+  settleSubmission(c);
   if (c->connecting) {
     destroy(c, true);
     return;
@@ -452,6 +467,8 @@ void close(Conn *c) {
 void abort(Conn *c) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
+  if (!c->dead)
+    settleSubmission(c);
   destroy(c, true);
 }
 

@@ -7,6 +7,7 @@
 
 #include <liburing.h>
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct UringLoop {
   bool socketCommands = false;  // SIOCOUTQ as a ring command (unused yet: ioctl)
   bool capWait = false;         // under valgrind: every wait ends within 10 ms
   std::vector<Pollable *> due;  // what syncDue() looks at before the next submit
+  // The SQ tail once syncDue() prepared the pass's operations (under the core lock).
+  std::atomic<unsigned> preparedTail{0};
 };
 
 inline UringLoop &U() {
@@ -69,6 +72,9 @@ inline void markDue(Pollable *p) {
 }
 
 io_uring_sqe *getSqe();  // a free SQE, submitting what is queued when the ring is full
+// Another thread, holding the core lock: returns once the kernel has taken every operation
+// the loop prepared (between preparing and submitting, the loop lets the lock go).
+void waitSubmitted();
 void cancelOp(Pollable *p, Op op);
 void cancelAll(Pollable *p);  // what is armed on a closed Pollable, by user_data
 

@@ -147,6 +147,7 @@ void run() {
   setUp();
   for (;;) {
     syncDue();
+    U().preparedTail.store(U().ring.sq.sqe_tail, std::memory_order_release);
     U().buffers.publish();
     loopFreeDead();
     int64_t timeoutUs = faults::queued() ? 0 : loopTimeoutUs();
@@ -179,6 +180,18 @@ io_uring_sqe *getSqe() {
     sqe = io_uring_get_sqe(ring);
   }
   return sqe;
+}
+
+void waitSubmitted() {
+  // The loop is on its way into io_uring_enter(), or in it: the kernel takes the SQEs first
+  // thing there, so this is a wait of microseconds, never one for a user callback.
+  // Bounded all the same: an enter the kernel refused (EBUSY, its completion queue in
+  // overflow) takes nothing, and the loop then waits for the lock this caller holds.
+  const UringLoop &u = U();
+  const unsigned want = u.preparedTail.load(std::memory_order_acquire);
+  const uint64_t until = os::nowUs() + 10000;
+  while (int(io_uring_smp_load_acquire(u.ring.sq.khead) - want) < 0 && os::nowUs() < until)
+    sched_yield();
 }
 
 void cancelOp(Pollable *p, Op op) {
