@@ -164,7 +164,9 @@ void recvDone(Conn *c, int res, unsigned flags) {
       markDue(c);  // no receive now: the error watch reports a later reset
     return;
   }
-  if (res < 0 && res != -ENOBUFS && res != -ECANCELED && res != -EINTR && res != -EAGAIN) {
+  if (res == -ENOBUFS) {
+    U().buffers.grow();  // the ring ran dry: more buffers in use from now on (up to all)
+  } else if (res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN) {
     failed(c, -res);
     return;
   }
