@@ -24,12 +24,14 @@ namespace asynctcp::backend::uring {
 namespace {
 constexpr unsigned kEntries = 1024;  // SQEs: one iteration's sends, re-arms and cancels
 constexpr unsigned kCqFactor = 4;    // multishot receives post many completions per submit
-// Receive buffers: shared by every connection, handed back right after delivery.
-constexpr uint32_t kBufferCount = 512;
-constexpr uint32_t kBufferSize = 16 * 1024;
+// Receive buffers: shared by every connection, handed back right after delivery. As large
+// as the epoll engine's read buffer, so onData() gets the same chunks on both engines (code
+// written for ESP32 queues one message per chunk: ESPAsyncWebServer's WebSocket echo does).
+constexpr uint32_t kBufferCount = 256;
+constexpr uint32_t kBufferSize = uint32_t(kReadBufSize);
 // Handed to the kernel at first (it touches every buffer it is given, in turn): 1 MiB
-// resident for a quiet server; each run-dry doubles it, up to all of them.
-constexpr uint32_t kBuffersAtFirst = 64;
+// resident for a quiet server; each run-dry doubles it, up to all of them (16 MiB).
+constexpr uint32_t kBuffersAtFirst = 16;
 constexpr int kCompletionsPerPass = 4096;  // then the loop's own work gets its turn
 
 // Set once run() has a ring: wake() from another thread before then has nothing to wake
