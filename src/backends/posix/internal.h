@@ -146,7 +146,9 @@ Tx &txOf(Conn *c);               // allocates on first use
 void txRelease(Conn *c);         // frees it if nothing needs it any more
 void txDrop(Conn *c);            // the connection is gone: frees it with what it still holds
 void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more);
-int flushQueue(Conn *c);       // sends as much as the kernel takes; 0 or an errno
+int flushQueue(Conn *c);  // sends as much as the kernel takes; 0 or an errno
+// The queue's head as iovecs, at most max; *more: the last one's ASYNC_WRITE_FLAG_MORE.
+int gatherQueue(const Tx *tx, iovec *iov, int max, bool *more);
 void ownQueuedBytes(Conn *c);  // copies what still points into the caller's memory
 
 struct Listener : Pollable {

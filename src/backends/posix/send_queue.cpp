@@ -138,18 +138,23 @@ void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
   tx.queued += n;
 }
 
+int gatherQueue(const Tx *tx, iovec *iov, int max, bool *more) {
+  int n = 0;
+  for (size_t i = tx->queueHead; i < tx->queue.size() && n < max; ++i, ++n) {
+    iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
+    iov[n].iov_len = tx->queue[i].len;
+    *more = tx->queue[i].more;
+  }
+  return n;
+}
+
 // Sends as much of the queue as the kernel takes. Returns 0 or an errno.
 int flushQueue(Conn *c) {
   while (c->queued()) {
     Tx *tx = c->tx;
     iovec iov[kMaxIov];
-    int n = 0;
     bool more = false;
-    for (size_t i = tx->queueHead; i < tx->queue.size() && n < kMaxIov; ++i, ++n) {
-      iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
-      iov[n].iov_len = tx->queue[i].len;
-      more = tx->queue[i].more;
-    }
+    const int n = gatherQueue(tx, iov, kMaxIov, &more);
     msghdr m{};
     m.msg_iov = iov;
     m.msg_iovlen = size_t(n);

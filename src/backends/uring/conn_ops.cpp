@@ -70,13 +70,8 @@ void sendNext(Conn *c) {
   Tx *tx = c->tx;
   msghdr *m = msgBlock(tx, std::min(tx->queue.size() - tx->queueHead, size_t(kMaxIov)));
   auto *iov = reinterpret_cast<iovec *>(reinterpret_cast<char *>(m) + kIovOffset);
-  int n = 0;
   bool more = false;
-  for (size_t i = tx->queueHead; i < tx->queue.size() && n < kMaxIov; ++i, ++n) {
-    iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
-    iov[n].iov_len = tx->queue[i].len;
-    more = tx->queue[i].more;
-  }
+  const int n = gatherQueue(tx, iov, kMaxIov, &more);
   *m = msghdr{};
   m->msg_iov = iov;
   m->msg_iovlen = size_t(n);
@@ -174,14 +169,21 @@ void recvDone(Conn *c, int res, unsigned flags) {
     markDue(c);  // re-armed if it still reads (ENOBUFS: after the buffers are published)
 }
 
-void sendDone(Conn *c, int res) {
+// An operation of c completed: true when c is dead (its fd closes, and c is freed, once
+// its last operation has).
+bool endedOnDead(Conn *c) {
   --c->ops;
+  if (!c->dead)
+    return false;
+  if (c->ops == 0)
+    markDue(c);
+  return true;
+}
+
+void sendDone(Conn *c, int res) {
   c->ring &= uint8_t(~kSendBusy);
-  if (c->dead) {
-    if (c->ops == 0)
-      markDue(c);
+  if (endedOnDead(c))
     return;
-  }
   if (res > 0) {
     txSent(c, size_t(res));
   } else if (res == -EAGAIN) {
@@ -203,13 +205,9 @@ void sendDone(Conn *c, int res) {
 }
 
 void pollDone(Conn *c, int res) {
-  --c->ops;
   c->ring &= uint8_t(~kPollArmed);
-  if (c->dead) {
-    if (c->ops == 0)
-      markDue(c);
+  if (endedOnDead(c))
     return;
-  }
   if (res == -ECANCELED)
     return;
   if (!c->connecting) {  // the error-queue poll: an ack notice, or a socket error
@@ -240,13 +238,9 @@ void pollDone(Conn *c, int res) {
 }
 
 void writableDone(Conn *c, int res) {
-  --c->ops;
   c->outArmed = false;
-  if (c->dead) {
-    if (c->ops == 0)
-      markDue(c);
+  if (endedOnDead(c))
     return;
-  }
   if (res == -ECANCELED)
     return;
   c->writable = true;  // room again (or an error, which the next send reports)
@@ -269,9 +263,7 @@ void connComplete(Conn *c, Op op, int res, unsigned flags) {
       pollDone(c, res);
       break;
     case OpCancel:
-      --c->ops;
-      if (c->dead && c->ops == 0)
-        markDue(c);
+      endedOnDead(c);
       break;
     default:
       break;
