@@ -38,6 +38,7 @@ using namespace arduino;
 #endif
 #include "asynctcp/version.h"
 #if !defined(ESP_PLATFORM)
+#include "asynctcp/engine.h"
 #include "asynctcp/posix_manager.h"
 #endif
 

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -207,6 +211,21 @@ struct StalledPeer {
   }
 };
 
+// The library's socket, found by its local port: tests only.
+void shrinkSendBuffer(uint16_t localPort, int bytes) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, reinterpret_cast<sockaddr *>(&ss), &len) != 0 || ss.ss_family != AF_INET)
+      continue;
+    int type = 0;
+    socklen_t tl = sizeof type;
+    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl);
+    if (type == SOCK_STREAM && ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port) == localPort)
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
+}
+
 }  // namespace
 
 TEST(OnAck, NotReportedForBytesThePeerHasNotAcknowledged) {
@@ -388,4 +407,38 @@ TEST(OnAck, ManyConnectionsInEveryProbeModeEachHearsExactlyItsBytes) {
     EXPECT_EQ(m.log.acked(), m.payload.size()) << "client " << i << ": over- or under-acked";
     EXPECT_TRUE(m.log.data() == m.payload) << "client " << i << ": the echo differs";
   }
+}
+
+// close() with zero-copy data still queued takes the bytes over (as ownQueuedBytes() does):
+// the caller may reuse its memory at once. On io_uring a send the kernel held to retry once
+// the peer's window opened would read the caller's memory after that; sends there are tried
+// once, at submission, and never kept.
+TEST(ZeroCopy, CloseWithZeroCopyBytesQueuedLetsTheCallerReuseItsMemoryAtOnce) {
+  if (kLwip)
+    GTEST_SKIP() << "posix only: lwIP, as on ESP32, reads zero-copy bytes until they are "
+                    "acknowledged, after close() too (README: add())";
+  StalledPeer s;  // the peer reads nothing yet, and its window is 2 KiB
+  std::vector<char> buf(s.payload.begin(), s.payload.end());
+  std::atomic<size_t> added{0};
+  ClientHooks hooks;
+  hooks.onConnect = [&](AsyncClient *cl) {
+    // A send buffer smaller than the budget, as on a real link (loopback's 64 KiB MSS grows
+    // it to megabytes): the kernel cannot take all of it, and the rest waits in the library.
+    shrinkSendBuffer(cl->localPort(), 4096);
+    added = cl->add(buf.data(), buf.size(), 0);  // no COPY: the library points at buf
+    cl->send();
+  };
+  s.log.attach(s.c, hooks);
+  s.peer = connectAndAccept(s.c, s.log, s.listener);
+  ASSERT_TRUE(s.peer.valid());
+  ASSERT_TRUE(waitFor([&] { return added.load() > 0; }));
+  std::this_thread::sleep_for(100ms);  // the first bytes go out; the rest waits for room
+  s.c.close();
+  std::fill(buf.begin(), buf.end(), 'X');  // the caller's memory is its own again
+  std::string got;
+  ASSERT_TRUE(s.peer.recvExactly(added.load(), got, 5000ms)) << got.size() << " bytes";
+  EXPECT_TRUE(got == s.payload.substr(0, added.load()))
+      << "bytes sent after close() were read from the caller's reused memory ("
+      << std::count(got.begin(), got.end(), 'X') << " of " << got.size() << " are 'X')";
+  EXPECT_TRUE(s.log.waitDisconnected());
 }

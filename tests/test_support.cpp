@@ -138,15 +138,32 @@ size_t raiseFdLimit() {
   return static_cast<size_t>(rl.rlim_cur);
 }
 
+namespace {
+int highestOpenFd(rlim_t below) {
+  int highest = 2;
+  for (int fd = 0; fd < static_cast<int>(below) && fd < 65536; ++fd)
+    if (fcntl(fd, F_GETFD) != -1)
+      highest = fd;
+  return highest;
+}
+}  // namespace
+
 FdLimitReached::FdLimitReached(int headroom) {
   rlimit old{};
   getrlimit(RLIMIT_NOFILE, &old);
+  // The library may still open or close a descriptor of its own (its start-up, a close the
+  // io_uring engine does on its next pass): one it frees after the fill below would let a
+  // connection in. So the table first settles: the same highest fd twice, 20 ms apart.
+  for (int i = 0, last = -1; i < 50; ++i) {
+    const int now = highestOpenFd(old.rlim_cur);
+    if (now == last)
+      break;
+    last = now;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   _oldSoft = old.rlim_cur;
   _oldHard = old.rlim_max;
-  int highest = 2;
-  for (int fd = 0; fd < static_cast<int>(old.rlim_cur) && fd < 65536; ++fd)
-    if (fcntl(fd, F_GETFD) != -1)
-      highest = fd;
+  const int highest = highestOpenFd(old.rlim_cur);
   rlimit low = old;
   low.rlim_cur = std::min<rlim_t>(static_cast<rlim_t>(highest + headroom), old.rlim_cur);
   setrlimit(RLIMIT_NOFILE, &low);

@@ -13,10 +13,16 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1" | head -n1; }  # FILE KEY: KEY=
 # optional WRAPPER command (valgrind, say); sets spid and sport. Its output goes to
 # $tmp/server.out and .err. Returns 1 if it never announced a port.
 launch_server() {  # BINARY CPU [WRAPPER...]
-  local binary=$1 cpu=$2
+  local binary=$1 cpu=$2 engine=()
   shift 2
+  # Our servers once per engine: asynctcp_* on io_uring (epoll, with a line on stderr, where
+  # the kernel refuses io_uring), asynctcp-epoll_* is the same binary on epoll.
+  case "$binary" in
+    */asynctcp-epoll_*) binary=${binary/asynctcp-epoll_/asynctcp_}; engine=(env ASYNCTCP_ENGINE=epoll) ;;
+    */asynctcp_*) engine=(env ASYNCTCP_ENGINE=io_uring) ;;
+  esac
   : >"$tmp/server.out"
-  "$@" "$binary" --port 0 --cpu "$cpu" >"$tmp/server.out" 2>"$tmp/server.err" &
+  "${engine[@]}" "$@" "$binary" --port 0 --cpu "$cpu" >"$tmp/server.out" 2>"$tmp/server.err" &
   spid=$!
   sport=""
   for _ in $(seq 500); do

@@ -33,6 +33,11 @@ void wake();  // any thread: make the loop call events::loopIteration() soon
 // now): never in the future, so stamps taken from it keep since() exact, and
 // cheaper than a clock read for every read event.
 uint64_t eventTimeMs();
+// Which engine moves the bytes ("io_uring", "epoll", "lwip"); after init().
+const char *engineName();
+// Before init(): "io_uring", "epoll" or "auto" (the default, or ASYNCTCP_ENGINE).
+// False for another name, on a stack with one engine, or once init() has run.
+bool requestEngine(const char *name);
 
 // ---- listeners ----
 struct ListenResult {

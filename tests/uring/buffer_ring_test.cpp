@@ -106,3 +106,47 @@ TEST(BufferRing, AMegabyteThroughFourBuffersArrivesWholeAcrossEveryRunDry) {
   EXPECT_TRUE(got == sent) << "bytes lost or out of order";
   EXPECT_GT(runDry, 0) << "the ring never ran dry: the test did not test that path";
 }
+
+// The engine hands the kernel a few buffers at first (each one it is given is soon touched,
+// so resident) and grows the set each time the ring runs dry. A receive armed on the
+// smaller set takes at most that many buffers before ENOBUFS; after grow(), that many more.
+TEST(BufferRing, BuffersInUseStartFewAndDoubleUpToAll) {
+  if (!probeRing().usable)
+    GTEST_SKIP() << "io_uring cannot run here: " << probeRing().why;
+  Ring r;
+  ASSERT_TRUE(r.ok);
+  BufferRing buffers;
+  ASSERT_EQ(buffers.setUp(&r.ring, 1, 8, 64, 2), 0);
+  EXPECT_EQ(buffers.inUse(), 2u);
+  RawListener listener(loopback4());
+  RawSocket sender = rawConnect(loopback4(), listener.port());
+  RawSocket receiver = listener.accept();
+  ASSERT_TRUE(sender.valid() && receiver.valid());
+  ASSERT_TRUE(sender.sendAll(pattern(64 * 16, 9)));  // 16 buffers' worth
+  std::this_thread::sleep_for(50ms);
+  // Buffers taken by one receive until the ring runs dry.
+  auto takenUntilDry = [&] {
+    armRecv(&r.ring, receiver.fd(), buffers.group());
+    int taken = 0;
+    for (;;) {
+      io_uring_cqe *cqe;
+      if (io_uring_submit_and_wait(&r.ring, 1) < 0 || io_uring_peek_cqe(&r.ring, &cqe) != 0)
+        return -1;
+      const int res = cqe->res;
+      const unsigned flags = cqe->flags;
+      io_uring_cqe_seen(&r.ring, cqe);
+      taken += (flags & IORING_CQE_F_BUFFER) ? 1 : 0;
+      if (!(flags & IORING_CQE_F_MORE))
+        return res == -ENOBUFS ? taken : -1;
+    }
+  };
+  EXPECT_EQ(takenUntilDry(), 2);
+  ASSERT_TRUE(buffers.grow());
+  EXPECT_EQ(buffers.inUse(), 4u);
+  EXPECT_EQ(takenUntilDry(), 2);  // the two new ones: the first two are not given back
+  ASSERT_TRUE(buffers.grow());
+  EXPECT_EQ(buffers.inUse(), 8u);
+  EXPECT_EQ(takenUntilDry(), 4);
+  EXPECT_FALSE(buffers.grow());
+  EXPECT_EQ(buffers.inUse(), 8u);
+}

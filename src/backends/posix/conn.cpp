@@ -18,6 +18,9 @@
 #include "backends/posix/sockaddr.h"
 #include "backends/posix/syscalls.h"
 #include "os/os.h"
+#if defined(ASYNCTCP_URING)
+#include "backends/uring/engine.h"
+#endif
 
 namespace asynctcp::backend {
 
@@ -36,6 +39,23 @@ void destroy(Conn *c, bool reset) {
     linger lg{1, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
+#if defined(ASYNCTCP_URING)
+  if (onUring()) {
+    // Its operations in flight still hold the socket and point at the Conn: they are
+    // cancelled, and connFinalize() frees it once the last one has completed. The fd is
+    // closed on the service thread only (here, or by connSync()): between preparing an
+    // operation and submitting it, the loop lets the core lock go, and a number closed
+    // by another thread then could be a new socket's when the operation reaches it.
+    if (os::onServiceThread()) {
+      ::close(c->fd);
+      c->fd = -1;
+    }
+    c->dead = true;
+    acks::forget(c);
+    uring::markDue(c);
+    return;
+  }
+#endif
   ::close(c->fd);
   c->dead = true;
   acks::forget(c);
@@ -43,8 +63,9 @@ void destroy(Conn *c, bool reset) {
   loop().graveyard.push_back(c);
 }
 
-// Only ever called from the loop, never inside a public method.
-void fail(Conn *c, int err) {
+// Only ever called from the loop, never inside a public method. Cold and out of line:
+// inlined, it cost connHandleEvents() a register on every event.
+[[gnu::cold, gnu::noinline]] void fail(Conn *c, int err) {
   // The first error seen (inside a write, say) is the one to report: a later
   // call on the same socket only sees EPIPE.
   if (c->failErrno)
@@ -83,7 +104,16 @@ bool discardInput(Conn *c) {
 void progressClose(Conn *c) {
   if (c->dead)
     return;
-  if (!discardInput(c)) {
+#if defined(ASYNCTCP_URING)
+  if (onUring()) {
+    // The multishot receive (re-armed if flow control had stopped it) drops what the
+    // peer still sends and sees its FIN; the ring's sends flush the queue.
+    uring::markDue(c);
+    if (c->queued() || (c->ring & uring::kSendBusy))
+      return;
+  } else
+#endif
+      if (!discardInput(c)) {
     destroy(c, true);
     return;
   }
@@ -242,8 +272,29 @@ void connProcessReady(Conn *c) {
   } else if (!c->owner) {
     progressClose(c);
   } else if (!c->connecting) {
+#if defined(ASYNCTCP_URING)
+    if (onUring())
+      return uring::markDue(c);  // the ring reads and writes
+#endif
     service(c);
   }
+}
+
+void connFail(Conn *c, int err) {
+  fail(c, err);
+}
+
+void connDestroy(Conn *c, bool reset) {
+  destroy(c, reset);
+}
+
+void connFinishConnect(Conn *c) {
+  finishConnect(c);
+}
+
+void connFinalize(Conn *c) {
+  txDrop(c);
+  loop().graveyard.push_back(c);
 }
 
 void connDeferFailure(Conn *c, int err) {
@@ -279,7 +330,7 @@ ConnectResult connect(const IPAddress &ip, uint16_t port, ClientImpl *owner,
     delete c;
     return {nullptr, errnoToErr(e), e};
   }
-  if (!pollAdd(c, kConnEvents)) {
+  if (!pollAdd(c, kConnEvents)) {  // io_uring: a poll for POLLOUT, from the loop
     int e = errno;
     ::close(fd);
     delete c;
@@ -298,9 +349,25 @@ namespace {
 }
 }  // namespace
 
+namespace {
+// io_uring queues every write: the loop sends every connection's writes in one submit.
+[[gnu::noinline]] size_t addViaRing(Conn *c, const char *data, size_t size, uint8_t flags,
+                                    bool pushNow) {
+  if (c->dead || c->connecting || c->failErrno)
+    return 0;
+  acks::beforeWrite(c, flags);
+  size_t n = std::min(size, acks::room(c, size));
+  if (n)
+    addQueued(c, data, n, flags, pushNow);
+  return n;
+}
+}  // namespace
+
 size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
-  if (c->dead || c->connecting || c->failErrno)
+  if (__builtin_expect(c->dead | c->viaRing, 0))  // adjacent bits: one test
+    return addViaRing(c, data, size, flags, pushNow);
+  if (c->connecting || c->failErrno)
     return 0;
   acks::beforeWrite(c, flags);
   size_t n = std::min(size, acks::room(c, size));
@@ -337,6 +404,12 @@ err_t send(Conn *c) {
     return errnoToErr(c->failErrno);
   if (!c->queued() || !c->writable)
     return ERR_OK;
+#if defined(ASYNCTCP_URING)
+  if (onUring()) {
+    uring::markDue(c);  // sent at the end of the loop's iteration
+    return ERR_OK;
+  }
+#endif
   int err = flushQueue(c);
   if (err) {
     connDeferFailure(c, err);
@@ -356,6 +429,20 @@ void consumed(Conn *c, size_t len) {
   }
 }
 
+namespace {
+// io_uring, closed from another thread: a send the loop prepared but has not submitted yet
+// would read the caller's zero-copy memory after close() returned. Submitted sends are
+// done by the time io_uring_enter() returns (MSG_DONTWAIT), so this waits for the submit.
+void settleSubmission(Conn *c) {
+#if defined(ASYNCTCP_URING)
+  if (onUring() && (c->ring & uring::kSendBusy) && !os::onServiceThread())
+    uring::waitSubmitted();
+#else
+  (void)c;
+#endif
+}
+}  // namespace
+
 void close(Conn *c) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
@@ -364,6 +451,7 @@ void close(Conn *c) {
   c->failErrno = 0;
   c->reading = true;
   ownQueuedBytes(c);  // the caller may free its memory once told the connection ended
+  settleSubmission(c);
   if (c->connecting) {
     destroy(c, true);
     return;
@@ -379,6 +467,8 @@ void close(Conn *c) {
 void abort(Conn *c) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   c->owner = nullptr;
+  if (!c->dead)
+    settleSubmission(c);
   destroy(c, true);
 }
 

@@ -37,7 +37,8 @@ void sockStateCb(void *, ares_socket_t fd, int readable, int writable) {
   if (!readable && !writable) {
     if (it != g_dns->sockets.end()) {
       pollDel(it->second);
-      delete it->second;
+      if (!onUring())
+        delete it->second;  // io_uring frees it once its poll completed
       g_dns->sockets.erase(it);
     }
     return;
@@ -49,6 +50,8 @@ void sockStateCb(void *, ares_socket_t fd, int readable, int writable) {
     auto *p = new Pollable{Kind::Dns, fd};
     g_dns->sockets[fd] = p;
     pollAdd(p, ev);
+  } else if (onUring()) {
+    pollAdd(it->second, ev);  // io_uring: what c-ares wants now
   } else {
     e.data.ptr = it->second;
     epoll_ctl(loop().epfd, EPOLL_CTL_MOD, fd, &e);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "backends/posix/syscalls.h"
 
@@ -151,6 +152,22 @@ int connect(int fd, const sockaddr *sa, socklen_t len) {
 
 int socket(int family, int type) {
   return fails(fault::kSocket) ? -1 : ::socket(family, type, 0);
+}
+
+namespace {
+int g_parked = -1;  // service thread only
+}  // namespace
+
+int acceptToRefuse(int listenFd) {
+  if (g_parked >= 0)
+    return std::exchange(g_parked, -1);
+  return ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+}
+
+void parkAccepted(int fd) {
+  if (g_parked >= 0)
+    ::close(g_parked);
+  g_parked = fd;
 }
 
 }  // namespace asynctcp::backend::sys

@@ -17,10 +17,18 @@ namespace asynctcp::backend {
 
 enum class Kind : uint8_t { Waker, Listener, Conn, Dns };
 
+// How the loop waits and moves bytes, chosen once by init() (engine_choice.cpp).
+enum class Engine : uint8_t { Epoll, Uring };
+
 // First member of everything registered with epoll; epoll_event.data.ptr points here.
+// The io_uring engine keeps its per-fd bookkeeping in the padding after `kind`.
 struct Pollable {
   Kind kind;
+  uint8_t ops = 0;   // io_uring: operations in flight on fd (the fd stays open until 0)
+  uint8_t ring = 0;  // io_uring: what is armed or due (uring/engine.h, RingBits)
   int fd = -1;
+  Pollable() = default;
+  Pollable(Kind k, int f) : kind(k), fd(f) {}
 };
 
 struct SendChunk {
@@ -67,6 +75,9 @@ struct Tx {
   WatchQueue *watchQueue = nullptr;
   Conn *watchPrev = nullptr, *watchNext = nullptr;
   uint32_t watchIndex = 0;
+  msghdr *ringMsg = nullptr;  // io_uring: the SENDMSG in flight (header + iovecs), malloc'd
+  uint8_t ringIovs = 0;       // iovecs ringMsg has room for
+  char *spare = nullptr;      // io_uring: a sent copy's buffer, kept for the next small write
 };
 
 // What epoll watches on a connection, edge-triggered: one event per change.
@@ -87,13 +98,15 @@ struct Conn : Pollable {
         peerFin(false),
         rdhup(false),
         dead(false),
+        viaRing(false),
         promptAcks(false),
         ackDriven(true),
         ackedSilently(false),
         ackMarked(false),
         wroteAfterMark(false),
         noticeUnsure(false),
-        inOnAck(false) {}
+        inOnAck(false),
+        outArmed(false) {}
 
   ClientImpl *owner = nullptr;
   uint32_t unacked = 0;  // handed to the kernel, not yet known to be acknowledged by the peer
@@ -112,6 +125,7 @@ struct Conn : Pollable {
   bool peerFin : 1;         // read returned 0
   bool rdhup : 1;           // epoll said the peer's FIN (or an error) is queued
   bool dead : 1;            // fd closed, waiting to be freed
+  bool viaRing : 1;         // the io_uring engine moves its bytes (beside dead: one test)
   bool promptAcks : 1;      // the core wants acked() events: probe after writes
   bool ackDriven : 1;       // the user wrote from its last onAck: it waits on acks to send
   bool ackedSilently : 1;   // acks learned without an event since refreshAcks() last asked
@@ -119,6 +133,7 @@ struct Conn : Pollable {
   bool wroteAfterMark : 1;  // bytes went out after the marked write
   bool noticeUnsure : 1;    // a notice was given up for lost: any may be stale, check each
   bool inOnAck : 1;         // its acked() event is running: a write then is ack-driven
+  bool outArmed : 1;        // io_uring: a POLLOUT poll waits for room in the socket buffer
 
   size_t queued() const { return tx ? tx->queued : 0; }
   // inFlight() for the backend's own hot paths (the ack probe asks on every write).
@@ -126,11 +141,14 @@ struct Conn : Pollable {
 };
 
 // send_queue.cpp
-Tx &txOf(Conn *c);        // allocates on first use
-void txRelease(Conn *c);  // frees it if nothing needs it any more
-void txDrop(Conn *c);     // the connection is gone: frees it with what it still holds
+void txSent(Conn *c, size_t n);  // n bytes of the queue's head went to the kernel
+Tx &txOf(Conn *c);               // allocates on first use
+void txRelease(Conn *c);         // frees it if nothing needs it any more
+void txDrop(Conn *c);            // the connection is gone: frees it with what it still holds
 void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more);
-int flushQueue(Conn *c);       // sends as much as the kernel takes; 0 or an errno
+int flushQueue(Conn *c);  // sends as much as the kernel takes; 0 or an errno
+// The queue's head as iovecs, at most max; *more: the last one's ASYNC_WRITE_FLAG_MORE.
+int gatherQueue(const Tx *tx, iovec *iov, int max, bool *more);
 void ownQueuedBytes(Conn *c);  // copies what still points into the caller's memory
 
 struct Listener : Pollable {
@@ -148,8 +166,13 @@ constexpr size_t kReadBufSize = 64 * 1024;
 // and the peer is flow-controlled; consumed() resumes it.
 constexpr uint32_t kRxWindow = 64 * 1024;
 
+namespace uring {
+struct UringLoop;
+}
+
 // The loop's shared state, service thread only.
 struct Loop {
+  Engine engine = Engine::Epoll;
   int epfd = -1;
   Pollable waker{Kind::Waker, -1};
   int spareFd = -1;           // released when accept hits EMFILE, so the connection can be refused
@@ -163,9 +186,10 @@ struct Loop {
   std::vector<Conn *> graveyard;  // freed after the current batch of events
   std::vector<Listener *> closedListeners;
   std::vector<Listener *> pausedListeners;
-  uint64_t nowUs = 0;          // taken once per pass, after epoll_wait
-  uint64_t nowMs = 0;          // the same in ms: every received message is stamped with it
-  uint8_t *readBuf = nullptr;  // kReadBufSize bytes: every connection reads into it
+  uint64_t nowUs = 0;                // taken once per pass, after epoll_wait
+  uint64_t nowMs = 0;                // the same in ms: every received message is stamped with it
+  uint8_t *readBuf = nullptr;        // kReadBufSize bytes: every connection reads into it
+  uring::UringLoop *ring = nullptr;  // the io_uring engine's state (uring/engine.h)
 };
 
 // Raw storage rather than a pointer: hot paths reach the loop in one step. Trivial to
@@ -178,7 +202,25 @@ inline Loop &loop() {
   return *std::launder(reinterpret_cast<Loop *>(g_loopStorage));
 }
 
+// The engine's one branch at the entry points that differ. Without io_uring in the
+// build it is a constant and the io_uring paths compile away.
+#if defined(ASYNCTCP_URING)
+inline bool onUring() {
+  return __builtin_expect(loop().engine == Engine::Uring, 0);
+}
+#else
+constexpr bool onUring() {
+  return false;
+}
+#endif
+
+// engine_choice.cpp: ASYNCTCP_ENGINE / setEngine() / the probe decide.
+Engine chooseEngine();
+
 // poll_loop.cpp
+void loopRunPending();  // runReady .. listenersResume: the work after dispatch, both engines
+void loopFreeDead();    // the graveyard and closed listeners
+int64_t loopTimeoutUs();
 bool pollAdd(Pollable *p, uint32_t events);
 void pollDel(Pollable *p);
 void markReady(Conn *c);
@@ -188,6 +230,11 @@ void connHandleEvents(Conn *c, uint32_t events);
 void connProcessReady(Conn *c);
 void connLingerExpired(Conn *c, uint64_t nowMs);
 void connDeferFailure(Conn *c, int err);
+// For the io_uring engine, which does the I/O itself and shares the rest.
+void connFail(Conn *c, int err);
+void connDestroy(Conn *c, bool reset);
+void connFinishConnect(Conn *c);
+void connFinalize(Conn *c);  // io_uring: no operation left in flight: free it after the batch
 
 // socket_options.cpp
 Endpoints endpointsOf(int fd);  // a connected socket's two ends (getsockname, getpeername)
@@ -195,6 +242,8 @@ Endpoints endpointsOf(int fd);  // a connected socket's two ends (getsockname, g
 // listener.cpp
 void listenerHandleEvents(Listener *l);
 void listenersResume(uint64_t nowMs);
+void listenerRefuse(Listener *l);  // the fd limit: refuse one, or pause the listener
+void listenerAccepted(Listener *l, int fd, const SockAddr *peer);  // a new connection's birth
 
 // dns.cpp
 bool dnsInit();

@@ -13,6 +13,9 @@
 #include "backends/posix/syscalls.h"
 #include "ip/ip_bytes.h"
 #include "os/os.h"
+#if defined(ASYNCTCP_URING)
+#include "backends/uring/engine.h"
+#endif
 
 namespace asynctcp::backend {
 
@@ -46,13 +49,15 @@ constexpr uint64_t kPauseMs = 100;
 // closed at once: refused clearly, instead of the listener waking us forever.
 // Without a spare, the listener rests a moment: a level-triggered listener
 // that cannot accept would otherwise spin the loop at 100% CPU.
-void refuseOne(Listener *l) {
+}  // namespace
+
+void listenerRefuse(Listener *l) {
   Loop &L = loop();
   if (L.spareFd < 0)  // lost when an earlier reopen raced another thread for the fd
     L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (L.spareFd >= 0) {
     ::close(L.spareFd);
-    int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
+    int fd = sys::acceptToRefuse(l->fd);
     if (fd >= 0)
       ::close(fd);
     L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -63,7 +68,6 @@ void refuseOne(Listener *l) {
   l->pausedUntil = os::nowMs() + kPauseMs;
   L.pausedListeners.push_back(l);
 }
-}  // namespace
 
 ListenResult listen(const IPAddress &ip, bool anyAddress, uint16_t port, ServerImpl *owner) {
   int err = 0;
@@ -102,6 +106,10 @@ uint16_t listenerPort(Listener *l) {
 void closeListener(Listener *l) {
   ASYNCTCP_ASSERT_CORE_LOCKED();
   l->owner = nullptr;
+#if defined(ASYNCTCP_URING)
+  if (onUring())
+    return uring::closeListener(l);
+#endif
   ::close(l->fd);  // connections still in the kernel's queue are reset
   loop().closedListeners.push_back(l);
 }
@@ -130,27 +138,37 @@ void listenerHandleEvents(Listener *l) {
       if (errno == EINTR || errno == ECONNABORTED)
         continue;
       if (errno == EMFILE || errno == ENFILE)
-        refuseOne(l);
+        listenerRefuse(l);
       return;  // EAGAIN, or an error the next wake-up retries
     }
-    auto *c = new Conn(fd);
-    if (!pollAdd(c, kConnEvents)) {
-      ::close(fd);
-      delete c;
-      continue;
-    }
-    // Both ends travel with the event: the peer from accept4(), our end from the
-    // listener's own address unless it listens on every address.
-    Endpoints ends;
-    fromSockAddr(peer, &ends.remote, &ends.remotePort);
-    SockAddr local = l->bound;
-    if (l->wildcard) {
-      local.len = sizeof(local.ss);
-      getsockname(fd, local.ptr(), &local.len);
-    }
-    fromSockAddr(local, &ends.local, &ends.localPort);
-    events::accepted(l->owner, c, ends);  // may close this listener (server deleted or end())
+    listenerAccepted(l, fd, &peer);
   }
+}
+
+void listenerAccepted(Listener *l, int fd, const SockAddr *peer) {
+  auto *c = new Conn(fd);
+  if (!pollAdd(c, kConnEvents)) {
+    ::close(fd);
+    delete c;
+    return;
+  }
+  SockAddr asked;
+  if (!peer) {  // io_uring's multishot accept returns no address
+    asked.len = sizeof(asked.ss);
+    getpeername(fd, asked.ptr(), &asked.len);
+    peer = &asked;
+  }
+  // Both ends travel with the event: the peer from accept4(), our end from the
+  // listener's own address unless it listens on every address.
+  Endpoints ends;
+  fromSockAddr(*peer, &ends.remote, &ends.remotePort);
+  SockAddr local = l->bound;
+  if (l->wildcard) {
+    local.len = sizeof(local.ss);
+    getsockname(fd, local.ptr(), &local.len);
+  }
+  fromSockAddr(local, &ends.local, &ends.localPort);
+  events::accepted(l->owner, c, ends);  // may close this listener (server deleted or end())
 }
 
 }  // namespace asynctcp::backend

@@ -15,6 +15,9 @@
 
 #include "backends/posix/ack_tracker.h"
 #include "os/os.h"
+#if defined(ASYNCTCP_URING)
+#include "backends/uring/engine.h"
+#endif
 
 namespace asynctcp::backend {
 
@@ -28,6 +31,8 @@ void drainWaker() {
   while (::read(loop().waker.fd, &v, sizeof(v)) > 0) {
   }
 }
+
+}  // namespace
 
 // Microseconds until the loop has work of its own, -1 for none.
 int64_t loopTimeoutUs() {
@@ -56,6 +61,7 @@ int64_t loopTimeoutUs() {
   return t;
 }
 
+namespace {
 // epoll_pwait2 takes the microsecond timeouts of the ack probe; kernels before
 // 5.11 lack it, and then milliseconds (rounded up) have to do.
 int waitEvents(int epfd, epoll_event *evs, int max, int64_t timeoutUs) {
@@ -128,7 +134,9 @@ void dropDead(std::vector<Conn *> &list) {
   list.erase(std::remove_if(list.begin(), list.end(), [](Conn *c) { return c->dead; }), list.end());
 }
 
-void freeGraveyard() {
+}  // namespace
+
+void loopFreeDead() {
   Loop &L = loop();
   if (!L.graveyard.empty()) {
     // The lists may still name a connection that died during this iteration.
@@ -142,14 +150,31 @@ void freeGraveyard() {
     delete l;
   L.closedListeners.clear();
 }
-}  // namespace
+
+void loopRunPending() {
+  Loop &L = loop();
+  runReady();
+  dnsRun();
+  events::loopIteration();
+  acks::runDue(os::nowUs());
+  runLingering();
+  if (!L.pausedListeners.empty())
+    listenersResume(os::nowMs());
+}
 
 bool init() {
   // Called once, by the service's first start.
   Loop &L = *new (g_loopStorage) Loop();
+  L.engine = chooseEngine();
+  L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (onUring()) {
+    // The ring itself is made by run(), on the service thread: with SINGLE_ISSUER and
+    // DEFER_TASKRUN only the thread that made it may submit to it and wait on it.
+    acks::init();  // notices: a cmsg on the SENDMSG, a POLLERR poll on the ring
+    return dnsInit();
+  }
   L.epfd = epoll_create1(EPOLL_CLOEXEC);
   L.waker.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  L.spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   L.readBuf = static_cast<uint8_t *>(std::malloc(kReadBufSize));
   if (L.epfd < 0 || L.waker.fd < 0 || !L.readBuf)
     return false;
@@ -160,6 +185,10 @@ bool init() {
 }
 
 void wake() {
+#if defined(ASYNCTCP_URING)
+  if (onUring())
+    return uring::wake();
+#endif
   uint64_t one = 1;
   // A full counter (EAGAIN) still means a wake-up is pending.
   ssize_t r = ::write(loop().waker.fd, &one, sizeof(one));
@@ -171,6 +200,10 @@ uint64_t eventTimeMs() {
 }
 
 void run() {
+#if defined(ASYNCTCP_URING)
+  if (onUring())
+    uring::run();  // never returns
+#endif
   Loop &L = loop();
   epoll_event evs[kMaxEvents];
   for (;;) {
@@ -184,18 +217,16 @@ void run() {
     L.nowMs = L.nowUs / 1000u;
     for (int i = 0; i < n; ++i)
       dispatch(evs[i]);
-    runReady();
-    dnsRun();
-    events::loopIteration();
-    acks::runDue(os::nowUs());
-    runLingering();
-    if (!L.pausedListeners.empty())
-      listenersResume(os::nowMs());
-    freeGraveyard();
+    loopRunPending();
+    loopFreeDead();
   }
 }
 
 bool pollAdd(Pollable *p, uint32_t events) {
+#if defined(ASYNCTCP_URING)
+  if (onUring())
+    return uring::watch(p, events);
+#endif
   epoll_event ev{};
   ev.events = events;
   ev.data.ptr = p;
@@ -203,6 +234,10 @@ bool pollAdd(Pollable *p, uint32_t events) {
 }
 
 void pollDel(Pollable *p) {
+#if defined(ASYNCTCP_URING)
+  if (onUring())
+    return uring::unwatch(p);
+#endif
   epoll_ctl(loop().epfd, EPOLL_CTL_DEL, p->fd, nullptr);
 }
 

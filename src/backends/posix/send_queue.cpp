@@ -18,6 +18,7 @@ namespace asynctcp::backend {
 
 namespace {
 constexpr size_t kMinChunk = 4096;
+constexpr size_t kRingChunk = 1024;
 constexpr int kMaxIov = 64;
 constexpr size_t kTxPoolMax = 256;
 constexpr size_t kPooledQueueMax = 16;
@@ -29,11 +30,18 @@ void txRecycle(Tx *tx) {
     std::free(tx->queue[i].owned);
   std::vector<Tx *> &pool = loop().txPool;
   if (pool.size() >= kTxPoolMax) {
+    std::free(tx->ringMsg);
+    std::free(tx->spare);
     delete tx;
     return;
   }
   if (tx->queue.capacity() > kPooledQueueMax)
     std::vector<SendChunk>().swap(tx->queue);  // a bulk sender's long queue is not kept
+  if (tx->ringIovs > 4) {                      // nor its large SENDMSG block (io_uring)
+    std::free(tx->ringMsg);
+    tx->ringMsg = nullptr;
+    tx->ringIovs = 0;
+  }
   tx->queue.clear();
   tx->queueHead = tx->queued = 0;
   tx->nextProbeUs = tx->waitingSinceUs = tx->lingerUntil = 0;
@@ -50,7 +58,12 @@ void popChunks(Tx *tx, size_t n) {
     ch.len -= take;
     n -= take;
     if (ch.len == 0) {
-      std::free(ch.owned);
+      // io_uring copies every small write: one buffer stays with the Tx (and the Tx pool)
+      // for the next, as malloc's per-thread cache would not (many are freed at once).
+      if (ch.cap == kRingChunk && !tx->spare)
+        tx->spare = ch.owned;
+      else
+        std::free(ch.owned);
       ++tx->queueHead;
     }
   }
@@ -61,6 +74,13 @@ void popChunks(Tx *tx, size_t n) {
 }
 
 }  // namespace
+
+void txSent(Conn *c, size_t n) {
+  Tx *tx = c->tx;
+  tx->queued -= n;
+  popChunks(tx, n);
+  acks::afterWrite(c, n);
+}
 
 Tx &txOf(Conn *c) {
   if (!c->tx) {
@@ -103,8 +123,13 @@ void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
         return;
       }
     }
-    size_t cap = std::max(n, kMinChunk);
-    char *buf = static_cast<char *>(std::malloc(cap));
+    // io_uring queues every write, so its copies are small and many.
+    size_t cap = std::max(n, c->viaRing ? kRingChunk : kMinChunk);
+    char *buf = tx.spare;
+    if (cap == kRingChunk && buf)
+      tx.spare = nullptr;
+    else
+      buf = static_cast<char *>(std::malloc(cap));
     std::memcpy(buf, data, n);
     tx.queue.push_back(SendChunk{buf, n, buf, cap, more});
   } else {
@@ -113,18 +138,23 @@ void enqueue(Conn *c, const char *data, size_t n, bool copy, bool more) {
   tx.queued += n;
 }
 
+int gatherQueue(const Tx *tx, iovec *iov, int max, bool *more) {
+  int n = 0;
+  for (size_t i = tx->queueHead; i < tx->queue.size() && n < max; ++i, ++n) {
+    iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
+    iov[n].iov_len = tx->queue[i].len;
+    *more = tx->queue[i].more;
+  }
+  return n;
+}
+
 // Sends as much of the queue as the kernel takes. Returns 0 or an errno.
 int flushQueue(Conn *c) {
   while (c->queued()) {
     Tx *tx = c->tx;
     iovec iov[kMaxIov];
-    int n = 0;
     bool more = false;
-    for (size_t i = tx->queueHead; i < tx->queue.size() && n < kMaxIov; ++i, ++n) {
-      iov[n].iov_base = const_cast<char *>(tx->queue[i].data);
-      iov[n].iov_len = tx->queue[i].len;
-      more = tx->queue[i].more;
-    }
+    const int n = gatherQueue(tx, iov, kMaxIov, &more);
     msghdr m{};
     m.msg_iov = iov;
     m.msg_iovlen = size_t(n);

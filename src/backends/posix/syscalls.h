@@ -43,6 +43,10 @@ inline ssize_t sendmsg(Conn *c, msghdr *m, int flags) {
 int accept4(int fd, sockaddr *peer, socklen_t *len, int flags);
 int connect(int fd, const sockaddr *sa, socklen_t len);
 int socket(int family, int type);
+// The fd limit's refusal (listenerRefuse()): never injected, and on the io_uring engine
+// it takes the connection an injected EMFILE kept back (parkAccepted()).
+int acceptToRefuse(int listenFd);
+void parkAccepted(int fd);
 
 #else
 
@@ -63,6 +67,9 @@ inline int connect(int fd, const sockaddr *sa, socklen_t len) {
 }
 inline int socket(int family, int type) {
   return ::socket(family, type, 0);
+}
+inline int acceptToRefuse(int listenFd) {
+  return ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
 }
 
 #endif

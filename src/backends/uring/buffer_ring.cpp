@@ -15,7 +15,8 @@ BufferRing::~BufferRing() {
   tearDown();
 }
 
-int BufferRing::setUp(io_uring *ring, uint16_t group, uint32_t count, uint32_t size) {
+int BufferRing::setUp(io_uring *ring, uint16_t group, uint32_t count, uint32_t size,
+                      uint32_t inUse) {
   if (count == 0 || count > 32768 || (count & (count - 1)) != 0 || size == 0)
     return -EINVAL;
   const size_t ringBytes = count * sizeof(io_uring_buf);
@@ -45,7 +46,8 @@ int BufferRing::setUp(io_uring *ring, uint16_t group, uint32_t count, uint32_t s
   _size = size;
   _group = group;
   io_uring_buf_ring_init(_br);
-  for (uint32_t id = 0; id < count; ++id)
+  _inUse = (inUse == 0 || inUse > count) ? count : inUse;
+  for (uint32_t id = 0; id < _inUse; ++id)
     giveBack(uint16_t(id));
   publish();
   return 0;
@@ -65,6 +67,17 @@ void BufferRing::tearDown() {
 void BufferRing::giveBack(uint16_t id) {
   io_uring_buf_ring_add(_br, buffer(id), _size, id, io_uring_buf_ring_mask(_count), _added);
   ++_added;
+}
+
+bool BufferRing::grow() {
+  if (_inUse >= _count)
+    return false;
+  const uint32_t more = _inUse;  // in use: a power of two, as count
+  for (uint32_t id = _inUse; id < _inUse + more && id < _count; ++id)
+    giveBack(uint16_t(id));
+  _inUse = _inUse + more < _count ? _inUse + more : _count;
+  publish();
+  return true;
 }
 
 void BufferRing::publish() {

@@ -22,8 +22,14 @@ public:
 
   // count: a power of two, at most 32768 (the kernel's limit). Returns 0 or -errno
   // (-ENOMEM when the ring would pass RLIMIT_MEMLOCK, which charges it since ~6.14).
-  int setUp(io_uring *ring, uint16_t group, uint32_t count, uint32_t size);
+  // Only `inUse` of them (all by default) are handed to the kernel at first: it takes
+  // buffers in ring order, so every buffer it was given is soon touched (resident);
+  // grow() gives it more when it runs dry.
+  int setUp(io_uring *ring, uint16_t group, uint32_t count, uint32_t size, uint32_t inUse = 0);
   void tearDown();
+  // After an ENOBUFS: doubles the buffers in use, up to count. False when all are.
+  bool grow();
+  uint32_t inUse() const { return _inUse; }
 
   uint16_t group() const { return _group; }
   uint32_t bufferSize() const { return _size; }
@@ -37,7 +43,7 @@ private:
   io_uring *_ring = nullptr;
   io_uring_buf_ring *_br = nullptr;
   uint8_t *_data = nullptr;
-  uint32_t _count = 0, _size = 0;
+  uint32_t _count = 0, _size = 0, _inUse = 0;
   uint16_t _group = 0;
   uint16_t _added = 0;  // given back, not yet published
 };

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <liburing.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 
 // Socket commands through IORING_OP_URING_CMD (kernel 6.7): the ioctls as ring operations.
@@ -21,6 +24,14 @@ namespace asynctcp::backend::uring {
 inline void prepSocketCmd(io_uring_sqe *sqe, int fd, uint32_t cmd) {
   io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, nullptr, 0, 0);
   sqe->cmd_op = cmd;
+}
+
+// io_uring_enable_rings(), which 2.3's header declares and its library does not export:
+// a ring set up with IORING_SETUP_R_DISABLED starts; with SINGLE_ISSUER, the calling thread
+// becomes its one issuer. Returns 0 or -errno.
+inline int enableRings(io_uring *ring) {
+  long r = syscall(__NR_io_uring_register, ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0);
+  return r < 0 ? -errno : 0;
 }
 
 }  // namespace asynctcp::backend::uring

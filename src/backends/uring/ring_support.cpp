@@ -102,13 +102,14 @@ bool trySocketCommand(io_uring *ring) {
 }
 }  // namespace
 
-int setUpRing(io_uring *ring, unsigned entries, unsigned cqFactor, unsigned *flagsTaken) {
+int setUpRing(io_uring *ring, unsigned entries, unsigned cqFactor, unsigned *flagsTaken,
+              unsigned extraFlags) {
   int r = -EINVAL;
   for (unsigned n = entries; n >= kMinEntries; n /= 2) {
     for (unsigned flags : kFlagChoices) {
       io_uring_params p;
       std::memset(&p, 0, sizeof p);
-      p.flags = flags;
+      p.flags = flags | extraFlags;
       p.cq_entries = n * cqFactor;
       r = io_uring_queue_init_params(n, ring, &p);
       if (r == 0) {

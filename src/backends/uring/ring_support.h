@@ -27,6 +27,9 @@ RingSupport probeRing();
 // when the loop asks (DEFER_TASKRUN), a completion queue `cqFactor` times the SQ. Flags
 // a kernel refuses (-EINVAL) are dropped down to what 6.1 must have; a ring the
 // memlock limit refuses (-ENOMEM) is halved down to 64 entries. Returns 0 or -errno.
-int setUpRing(io_uring *ring, unsigned entries, unsigned cqFactor, unsigned *flagsTaken);
+// extraFlags: added to every choice (IORING_SETUP_R_DISABLED: a ring made on one thread
+// whose issuer is the thread that enables it).
+int setUpRing(io_uring *ring, unsigned entries, unsigned cqFactor, unsigned *flagsTaken,
+              unsigned extraFlags = 0);
 
 }  // namespace asynctcp::backend::uring
