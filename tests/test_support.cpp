@@ -21,6 +21,7 @@ extern "C" {
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace tst {
 
@@ -146,21 +147,37 @@ int highestOpenFd(rlim_t below) {
       highest = fd;
   return highest;
 }
+
+// Which descriptors are open, as a count and the highest (below 65536).
+std::pair<int, int> fdTable() {
+  int count = 0, highest = -1;
+  for (int fd = 0; fd < 65536; ++fd)
+    if (fcntl(fd, F_GETFD) != -1) {
+      ++count;
+      highest = fd;
+    }
+  return {count, highest};
+}
 }  // namespace
 
+void waitFdsSettled() {
+  auto last = fdTable();
+  for (int i = 0; i < 50; ++i) {
+    std::this_thread::sleep_for(20ms);
+    const auto now = fdTable();
+    if (now == last)
+      return;
+    last = now;
+  }
+}
+
 FdLimitReached::FdLimitReached(int headroom) {
-  rlimit old{};
-  getrlimit(RLIMIT_NOFILE, &old);
   // The library may still open or close a descriptor of its own (its start-up, a close the
   // io_uring engine does on its next pass): one it frees after the fill below would let a
-  // connection in. So the table first settles: the same highest fd twice, 20 ms apart.
-  for (int i = 0, last = -1; i < 50; ++i) {
-    const int now = highestOpenFd(old.rlim_cur);
-    if (now == last)
-      break;
-    last = now;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  // connection in.
+  waitFdsSettled();
+  rlimit old{};
+  getrlimit(RLIMIT_NOFILE, &old);
   _oldSoft = old.rlim_cur;
   _oldHard = old.rlim_max;
   const int highest = highestOpenFd(old.rlim_cur);

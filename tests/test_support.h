@@ -96,6 +96,11 @@ struct ByteQueue {
 // Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit.
 size_t raiseFdLimit();
 
+// Returns once the process's descriptors stay the same for 20 ms (at most 1 s): the
+// io_uring engine closes the fd of a connection or listener ended from another thread on
+// its next pass, not inside the call, so a baseline or a fill taken at once could count it.
+void waitFdsSettled();
+
 // Lowers RLIMIT_NOFILE's soft limit to a little above what is open (`headroom` more) and
 // fills the rest with sockets, so the next socket()/accept() of this process fails with a
 // real EMFILE. Restored on release() or destruction.

@@ -96,17 +96,7 @@ void warmUp() {
     }
     echo.waitAllDisconnected();
   }
-  // The io_uring engine closes the fd of a connection or listener ended from another
-  // thread on its next pass, not inside the call: a baseline taken before that would
-  // count it. Settled: the same count twice, 20 ms apart.
-  size_t before = openFdCount();
-  for (int i = 0; i < 50; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    const size_t now = openFdCount();
-    if (now == before)
-      break;
-    before = now;
-  }
+  tst::waitFdsSettled();  // the warm-up's own descriptors are closed by now
 }
 
 bool waitFdsAtMost(size_t baseline, milliseconds timeout) {

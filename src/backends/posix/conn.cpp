@@ -350,13 +350,19 @@ namespace {
 }  // namespace
 
 namespace {
+// What a write may take now, on either engine: nothing while connecting or failed, else
+// what the ack tracker's budget leaves room for.
+[[gnu::always_inline]] inline size_t admit(Conn *c, size_t size, uint8_t flags) {
+  if (c->connecting || c->failErrno)
+    return 0;
+  acks::beforeWrite(c, flags);
+  return std::min(size, acks::room(c, size));
+}
+
 // io_uring queues every write: the loop sends every connection's writes in one submit.
 [[gnu::noinline]] size_t addViaRing(Conn *c, const char *data, size_t size, uint8_t flags,
                                     bool pushNow) {
-  if (c->dead || c->connecting || c->failErrno)
-    return 0;
-  acks::beforeWrite(c, flags);
-  size_t n = std::min(size, acks::room(c, size));
+  size_t n = c->dead ? 0 : admit(c, size, flags);
   if (n)
     addQueued(c, data, n, flags, pushNow);
   return n;
@@ -367,10 +373,7 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
   ASYNCTCP_ASSERT_CORE_LOCKED();
   if (__builtin_expect(c->dead | c->viaRing, 0))  // adjacent bits: one test
     return addViaRing(c, data, size, flags, pushNow);
-  if (c->connecting || c->failErrno)
-    return 0;
-  acks::beforeWrite(c, flags);
-  size_t n = std::min(size, acks::room(c, size));
+  size_t n = admit(c, size, flags);
   if (!n)
     return 0;
   bool more = flags & ASYNC_WRITE_FLAG_MORE;

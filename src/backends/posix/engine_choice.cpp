@@ -61,13 +61,14 @@ Engine chooseEngine() {
     if (env && wish == WishNone)
       std::fprintf(stderr, "asynctcp: ASYNCTCP_ENGINE=%s unknown (io_uring|epoll|auto)\n", env);
   }
-  if (wish == WishEpoll || (wish != WishUring && underValgrind()))
+  const bool valgrind = underValgrind();
+  if (wish == WishEpoll || (wish != WishUring && valgrind))
     return Engine::Epoll;
 #if defined(ASYNCTCP_URING)
   uring::RingSupport s = uring::probeRing();
   if (s.usable && uring::init()) {
     loop().ring->socketCommands = s.socketCommands;
-    loop().ring->capWait = underValgrind();  // forced under valgrind: waits never block long
+    loop().ring->capWait = valgrind;  // forced under valgrind: waits never block long
     return Engine::Uring;
   }
   if (wish == WishUring)

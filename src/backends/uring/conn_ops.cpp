@@ -56,12 +56,16 @@ void armRecv(Conn *c) {
 
 // Connecting: POLLOUT says the connect ended. Connected: POLLERR says an ack notice
 // (or an error) is on the socket's error queue.
-void armPoll(Conn *c, unsigned mask) {
+void prepPoll(Conn *c, unsigned mask, Op op) {
   io_uring_sqe *sqe = getSqe();
   io_uring_prep_poll_add(sqe, c->fd, mask);
-  io_uring_sqe_set_data64(sqe, tag(c, OpPoll));
-  c->ring |= kPollArmed;
+  io_uring_sqe_set_data64(sqe, tag(c, op));
   ++c->ops;
+}
+
+void armPoll(Conn *c, unsigned mask) {
+  prepPoll(c, mask, OpPoll);
+  c->ring |= kPollArmed;
 }
 
 // The queue's head, up to kMaxIov chunks, in one SENDMSG. Its header and iovecs live in
@@ -298,11 +302,8 @@ void connSync(Conn *c) {
     if (c->writable) {
       sendNext(c);
     } else if (!c->outArmed) {
-      io_uring_sqe *sqe = getSqe();
-      io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
-      io_uring_sqe_set_data64(sqe, tag(c, OpWritable));
+      prepPoll(c, POLLOUT, OpWritable);  // room in the socket buffer, after an EAGAIN
       c->outArmed = true;
-      ++c->ops;
     }
   }
   // The error queue while a write waits for its ack notice, and errors while no receive
