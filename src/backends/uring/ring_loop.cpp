@@ -27,14 +27,15 @@ constexpr unsigned kCqFactor = 4;    // multishot receives post many completions
 // Receive buffers: shared by every connection, handed back right after delivery. As large
 // as the epoll engine's read buffer, so onData() gets the same chunks on both engines (code
 // written for ESP32 queues one message per chunk: ESPAsyncWebServer's WebSocket echo does).
-// At most 64 (4 MiB): what the kernel has received into them is delivered, past a full
+// At most 16 (1 MiB): what the kernel has received into them is delivered, past a full
 // receive window too (the cancel that stops a receive lands a pass later), so they also
-// bound what a connection that stopped reading can be handed beyond its window.
-constexpr uint32_t kBufferCount = 64;
+// bound what a connection that stopped reading can be handed beyond its window (with 64,
+// a flood of 8 peers took a flow-controlled echo under ASan past 120 MiB).
+constexpr uint32_t kBufferCount = 16;
 constexpr uint32_t kBufferSize = uint32_t(kReadBufSize);
-// Handed to the kernel at first (it touches every buffer it is given, in turn): 1 MiB
+// Handed to the kernel at first (it touches every buffer it is given, in turn): 256 KiB
 // resident for a quiet server; each run-dry doubles it, up to all of them.
-constexpr uint32_t kBuffersAtFirst = 16;
+constexpr uint32_t kBuffersAtFirst = 4;
 constexpr int kCompletionsPerPass = 4096;  // then the loop's own work gets its turn
 
 // Set once run() has a ring: wake() from another thread before then has nothing to wake
