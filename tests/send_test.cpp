@@ -228,6 +228,28 @@ void shrinkSendBuffer(uint16_t localPort, int bytes) {
 
 }  // namespace
 
+TEST(Write, OneLargeWriteTheKernelTakesInPartsArrivesWhole) {
+  // One write, nothing after it: what the kernel did not take at once (io_uring sends a
+  // write this large straight away, as epoll does) must go out as room appears, with no
+  // later call or event of the client's to push it.
+  constexpr size_t kSize = 1024 * kKiB;  // more than one send into a small buffer takes
+  StalledPeer s;
+  s.payload = pattern(kSize, 6);
+  s.c.setSendBuffer(kSize);
+  s.log.attach(s.c, ClientHooks{});
+  s.peer = connectAndAccept(s.c, s.log, s.listener);
+  ASSERT_TRUE(s.peer.valid());
+  shrinkSendBuffer(s.c.localPort(), 4096);
+  // From this thread: no callback of the connection's runs around the write.
+  EXPECT_EQ(s.c.write(s.payload.data(), s.payload.size()), kSize);
+  std::this_thread::sleep_for(100ms);  // the kernel's part went out; the rest waits for room
+  std::string got;
+  ASSERT_TRUE(s.peer.recvExactly(kSize, got, 5000ms)) << got.size() << " of " << kSize;
+  EXPECT_TRUE(got == s.payload);
+  EXPECT_TRUE(s.log.waitAcked(kSize)) << "acked " << s.log.acked();
+  EXPECT_TRUE(s.log.errors().empty());
+}
+
 TEST(OnAck, NotReportedForBytesThePeerHasNotAcknowledged) {
   StalledPeer s;
   s.start();

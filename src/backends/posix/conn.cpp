@@ -359,12 +359,48 @@ namespace {
   return std::min(size, acks::room(c, size));
 }
 
-// io_uring queues every write: the loop sends every connection's writes in one submit.
+// Sends straight from the caller's memory (nothing queued before it): what the kernel
+// took, or SIZE_MAX once a failure was deferred to the loop's report.
+[[gnu::always_inline]] inline size_t sendNow(Conn *c, const char *data, size_t n, bool more) {
+  ssize_t w = acks::send(c, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+  if (w > 0) {
+    acks::afterWrite(c, size_t(w));
+    if (size_t(w) < n)
+      c->writable = false;  // the kernel took what it had room for
+    return size_t(w);
+  }
+  if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    connDeferFailure(c, errno);  // reported from the loop, not inside write()
+    return SIZE_MAX;
+  }
+  if (w < 0 && errno != EINTR)
+    c->writable = false;
+  return 0;
+}
+
+// From this size on, io_uring sends a write at once, as epoll does, instead of copying it
+// for the loop's batch: a syscall costs less than copying 16 KiB (and the copies' memory
+// churn), and a bulk writer's syscalls are few anyway (bench echo_c64).
+constexpr size_t kRingSendNowMin = 16 * 1024;
+
+// io_uring queues small writes: the loop sends every connection's writes in one submit.
 [[gnu::noinline]] size_t addViaRing(Conn *c, const char *data, size_t size, uint8_t flags,
                                     bool pushNow) {
   size_t n = c->dead ? 0 : admit(c, size, flags);
-  if (n)
-    addQueued(c, data, n, flags, pushNow);
+  if (!n)
+    return 0;
+  size_t sent = 0;
+#if defined(ASYNCTCP_URING)
+  if (n >= kRingSendNowMin && pushNow && c->queued() == 0 && c->writable) {
+    // An empty queue: no SENDMSG in flight either (its bytes leave the queue when it ends).
+    sent = sendNow(c, data, n, flags & ASYNC_WRITE_FLAG_MORE);
+    if (sent == SIZE_MAX)
+      return 0;
+    uring::markDue(c);  // the POLLOUT poll for the rest, the ack notice's POLLERR poll
+  }
+#endif
+  if (sent < n)
+    addQueued(c, data + sent, n - sent, flags, pushNow);
   return n;
 }
 }  // namespace
@@ -376,22 +412,12 @@ size_t add(Conn *c, const char *data, size_t size, uint8_t flags, bool pushNow) 
   size_t n = admit(c, size, flags);
   if (!n)
     return 0;
-  bool more = flags & ASYNC_WRITE_FLAG_MORE;
   size_t sent = 0;
   if (pushNow && c->queued() == 0) {
     // Straight from the caller's memory: only what the kernel refuses is queued.
-    ssize_t w = acks::send(c, data, n, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
-    if (w > 0) {
-      sent = size_t(w);
-      acks::afterWrite(c, sent);
-      if (sent < n)
-        c->writable = false;  // the kernel took what it had room for
-    } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      connDeferFailure(c, errno);  // reported from the loop, not inside write()
+    sent = sendNow(c, data, n, flags & ASYNC_WRITE_FLAG_MORE);
+    if (sent == SIZE_MAX)
       return 0;
-    } else if (w < 0 && errno != EINTR) {
-      c->writable = false;
-    }
   }
   if (sent < n)
     addQueued(c, data + sent, n - sent, flags, pushNow);
