@@ -211,21 +211,6 @@ struct StalledPeer {
   }
 };
 
-// The library's socket, found by its local port: tests only.
-void shrinkSendBuffer(uint16_t localPort, int bytes) {
-  for (int fd = 3; fd < 1024; ++fd) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, reinterpret_cast<sockaddr *>(&ss), &len) != 0 || ss.ss_family != AF_INET)
-      continue;
-    int type = 0;
-    socklen_t tl = sizeof type;
-    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl);
-    if (type == SOCK_STREAM && ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port) == localPort)
-      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
-  }
-}
-
 }  // namespace
 
 TEST(Write, OneLargeWriteTheKernelTakesInPartsArrivesWhole) {
@@ -239,7 +224,7 @@ TEST(Write, OneLargeWriteTheKernelTakesInPartsArrivesWhole) {
   s.log.attach(s.c, ClientHooks{});
   s.peer = connectAndAccept(s.c, s.log, s.listener);
   ASSERT_TRUE(s.peer.valid());
-  shrinkSendBuffer(s.c.localPort(), 4096);
+  setLibrarySocketOption(s.c.localPort(), SO_SNDBUF, 4096);
   // From this thread: no callback of the connection's runs around the write.
   EXPECT_EQ(s.c.write(s.payload.data(), s.payload.size()), kSize);
   std::this_thread::sleep_for(100ms);  // the kernel's part went out; the rest waits for room
@@ -446,7 +431,7 @@ TEST(ZeroCopy, CloseWithZeroCopyBytesQueuedLetsTheCallerReuseItsMemoryAtOnce) {
   hooks.onConnect = [&](AsyncClient *cl) {
     // A send buffer smaller than the budget, as on a real link (loopback's 64 KiB MSS grows
     // it to megabytes): the kernel cannot take all of it, and the rest waits in the library.
-    shrinkSendBuffer(cl->localPort(), 4096);
+    setLibrarySocketOption(cl->localPort(), SO_SNDBUF, 4096);
     added = cl->add(buf.data(), buf.size(), 0);  // no COPY: the library points at buf
     cl->send();
   };

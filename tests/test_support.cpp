@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -103,6 +105,9 @@ IPAddress peerIp6() {
 size_t sendBudget() {
   return TCP_SND_BUF;
 }
+size_t receiveHoldBound() {
+  return 1024 * 1024;
+}
 int osErrno(int) {
   return 0;
 }
@@ -122,10 +127,35 @@ IPAddress peerIp6() {
 size_t sendBudget() {
   return CONFIG_ASYNC_TCP_SEND_BUFFER;
 }
+size_t receiveHoldBound() {
+  constexpr size_t kWindowAndOneRead = 2 * 64 * 1024;
+  if (std::strcmp(asynctcp::engineName(), "io_uring") != 0)
+    return kWindowAndOneRead;
+  utsname u{};
+  int major = 0, minor = 0;
+  if (uname(&u) == 0 && std::sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+      (major > 6 || (major == 6 && minor >= 17)))
+    return kWindowAndOneRead;
+  return kWindowAndOneRead + 16 * 64 * 1024;
+}
 int osErrno(int e) {
   return e;
 }
 #endif
+
+void setLibrarySocketOption(uint16_t localPort, int name, int value) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, reinterpret_cast<sockaddr *>(&ss), &len) != 0 || ss.ss_family != AF_INET)
+      continue;
+    int type = 0;
+    socklen_t tl = sizeof type;
+    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl);
+    if (type == SOCK_STREAM && ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port) == localPort)
+      setsockopt(fd, SOL_SOCKET, name, &value, sizeof value);
+  }
+}
 
 size_t raiseFdLimit() {
   rlimit rl{};

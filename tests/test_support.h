@@ -66,6 +66,16 @@ IPAddress stackIp6();
 IPAddress peerIp4();  // the raw peers' side: RawListener binds here, AsyncClients connect here
 IPAddress peerIp6();
 
+// The most a connection whose received bytes are all held back (ackLater) is handed: the
+// posix engines stop reading at their 64 KiB window, one read past it at most; io_uring on a
+// kernel before 6.17 stops a pass later (up to the ring's 16 x 64 KiB buffers past it); lwIP
+// delivers what its window let in.
+size_t receiveHoldBound();
+
+// Sets a SOL_SOCKET option on the library's own IPv4 TCP socket with this local port (posix:
+// found among this process's fds; lwIP has none). Tests only: reaches past the API.
+void setLibrarySocketOption(uint16_t localPort, int name, int value);
+
 // space() of a fresh connection: posix's configurable send budget, or lwIP's TCP_SND_BUF
 // (tcp_sndbuf() of a new pcb; 65,535 in Debian's lwipopts).
 size_t sendBudget();

@@ -18,6 +18,7 @@
 
 #include "backends/posix/ack_tracker.h"
 #include "backends/uring/engine.h"
+#include "backends/uring/kernel_abi.h"
 #include "backends/uring/ring_faults.h"
 
 namespace asynctcp::backend::uring {
@@ -44,11 +45,16 @@ msghdr *msgBlock(Tx *tx, size_t chunks) {
   return tx->ringMsg;
 }
 
+// The receive stops itself once it has filled what is left of the window (kernel 6.17):
+// otherwise the completions a pass reaps can hand one connection every buffer the ring has
+// (1 MiB) past a full window, before the cancel that stops it lands (epoll: one read).
 void armRecv(Conn *c) {
   io_uring_sqe *sqe = getSqe();
   io_uring_prep_recv_multishot(sqe, c->fd, nullptr, 0, 0);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = kBufferGroup;
+  if (U().recvLimit && c->owner)  // a closing connection drops what it reads
+    limitRecvMultishot(sqe, kRxWindow - std::min(c->unconsumed, kRxWindow - 1));
   io_uring_sqe_set_data64(sqe, tag(c, OpRecv));
   c->ring |= kRecvArmed;
   ++c->ops;
@@ -165,6 +171,8 @@ void recvDone(Conn *c, int res, unsigned flags) {
   }
   if (res == -ENOBUFS) {
     U().buffers.grow();  // the ring ran dry: more buffers in use from now on (up to all)
+  } else if (res == -EINVAL && U().recvLimit) {
+    U().recvLimit = false;  // a kernel before 6.17: the cancel at a full window bounds it
   } else if (res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN) {
     failed(c, -res);
     return;
