@@ -68,6 +68,7 @@ Engine chooseEngine() {
   uring::RingSupport s = uring::probeRing();
   if (s.usable && uring::init()) {
     loop().ring->socketCommands = s.socketCommands;
+    loop().ring->recvLimit = s.recvLimit;
     loop().ring->capWait = valgrind;  // forced under valgrind: waits never block long
     return Engine::Uring;
   }

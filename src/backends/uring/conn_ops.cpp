@@ -47,7 +47,7 @@ msghdr *msgBlock(Tx *tx, size_t chunks) {
 
 // The receive stops itself once it has filled what is left of the window (kernel 6.17):
 // otherwise the completions a pass reaps can hand one connection every buffer the ring has
-// (1 MiB) past a full window, before the cancel that stops it lands (epoll: one read).
+// (1 MiB) past a full window, before the cancel that stops it lands (epoll: one read past).
 void armRecv(Conn *c) {
   io_uring_sqe *sqe = getSqe();
   io_uring_prep_recv_multishot(sqe, c->fd, nullptr, 0, 0);
@@ -171,8 +171,6 @@ void recvDone(Conn *c, int res, unsigned flags) {
   }
   if (res == -ENOBUFS) {
     U().buffers.grow();  // the ring ran dry: more buffers in use from now on (up to all)
-  } else if (res == -EINVAL && U().recvLimit) {
-    U().recvLimit = false;  // a kernel before 6.17: the cancel at a full window bounds it
   } else if (res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN) {
     failed(c, -res);
     return;

@@ -47,8 +47,7 @@ struct UringLoop {
   Waker waker;
   bool ready = false;           // run() set the ring up
   bool socketCommands = false;  // SIOCOUTQ as a ring command (unused yet: ioctl)
-  // Multishot receives end at the window's edge (kernel 6.17); cleared at the first -EINVAL.
-  bool recvLimit = true;
+  bool recvLimit = false;       // multishot receives end at the window's edge (kernel 6.17)
   bool capWait = false;         // under valgrind: every wait ends within 10 ms
   std::vector<Pollable *> due;  // what syncDue() looks at before the next submit
   // The SQ tail once syncDue() prepared the pass's operations (under the core lock).

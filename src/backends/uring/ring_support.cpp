@@ -50,32 +50,37 @@ int roundTrip(io_uring *ring, uint64_t tag, int *result, unsigned *flags) {
   }
 }
 
-// A multishot receive from a provided buffer: the way the backend reads.
-int tryMultishotRecv(io_uring *ring) {
+// A multishot receive from a provided buffer, the way the backend reads, of one byte;
+// limited to 1 byte in all (limit 1), it must end with that byte. Returns the byte's
+// completion flags, or -errno.
+int tryMultishotRecv(io_uring *ring, uint32_t limit) {
   BufferRing buffers;
   if (int r = buffers.setUp(ring, kProbeGroup, 2, 64); r < 0)
     return r;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     return -errno;
-  int err = 0;
+  int ret = 0;
   const char byte = 'x';
   if (::send(sv[1], &byte, 1, MSG_NOSIGNAL) != 1) {
-    err = -errno;
+    ret = -errno;
   } else {
     io_uring_sqe *sqe = io_uring_get_sqe(ring);
     io_uring_prep_recv_multishot(sqe, sv[0], nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = kProbeGroup;
+    if (limit)
+      limitRecvMultishot(sqe, limit);
     sqe->user_data = 1;
     int res = 0;
     unsigned flags = 0;
-    err = roundTrip(ring, 1, &res, &flags);
-    if (err == 0 && res < 0)
-      err = res;
-    else if (err == 0 &&
-             (res != 1 || !(flags & IORING_CQE_F_BUFFER) || !(flags & IORING_CQE_F_MORE)))
-      err = -EOPNOTSUPP;  // not multishot (an old kernel reads once and ends)
+    ret = roundTrip(ring, 1, &res, &flags);
+    if (ret == 0 && res < 0)
+      ret = res;
+    else if (ret == 0 && (res != 1 || !(flags & IORING_CQE_F_BUFFER)))
+      ret = -EOPNOTSUPP;
+    else if (ret == 0)
+      ret = int(flags & IORING_CQE_F_MORE);
     // The request ends once the socket does: shutdown makes it post res 0 without F_MORE.
     ::shutdown(sv[0], SHUT_RDWR);
     while ((flags & IORING_CQE_F_MORE) && roundTrip(ring, 1, &res, &flags) == 0) {
@@ -83,7 +88,7 @@ int tryMultishotRecv(io_uring *ring) {
   }
   ::close(sv[0]);
   ::close(sv[1]);
-  return err;
+  return ret;
 }
 
 // SIOCOUTQ through the ring: 0 on a socket that has sent nothing.
@@ -153,12 +158,14 @@ RingSupport probeRing() {
     io_uring_free_probe(ops);
   if (!opsOk) {
     s = refused(EOPNOTSUPP, "io_uring lacks an operation the backend uses");
-  } else if (int r = tryMultishotRecv(&ring); r < 0) {
-    s = refused(r, "no multishot receive from provided buffers (kernel 6.0+)");
+  } else if (int r = tryMultishotRecv(&ring, 0); r <= 0) {
+    // Without F_MORE: not multishot (an old kernel reads once and ends).
+    s = refused(r < 0 ? r : EOPNOTSUPP, "no multishot receive from provided buffers (kernel 6.0+)");
   } else {
     s.usable = true;
     s.setupFlags = flags;
     s.socketCommands = haveCmd && trySocketCommand(&ring);
+    s.recvLimit = tryMultishotRecv(&ring, 1) == 0;  // ended by its limit (6.17; else -EINVAL)
   }
   io_uring_queue_exit(&ring);
   return s;

@@ -17,6 +17,7 @@ struct RingSupport {
   const char *why = "";         // that step, in words
   unsigned setupFlags = 0;      // the IORING_SETUP_* flags the kernel took
   bool socketCommands = false;  // SIOCOUTQ as a ring operation (6.7): else ioctl()
+  bool recvLimit = false;       // a multishot receive ends at a byte limit (6.17): else cancel
 };
 
 // Kernel 6.1 is the floor: multishot accept and receive, provided-buffer rings,
