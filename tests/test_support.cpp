@@ -128,15 +128,15 @@ size_t sendBudget() {
   return CONFIG_ASYNC_TCP_SEND_BUFFER;
 }
 size_t receiveHoldBound() {
-  constexpr size_t kWindowAndOneRead = 2 * 64 * 1024;
+  constexpr size_t kKiB = 1024, kRead = 64 * kKiB;
   if (std::strcmp(asynctcp::engineName(), "io_uring") != 0)
-    return kWindowAndOneRead;
+    return 64 * kKiB + kRead;  // epoll: the window, and the read that filled it
   utsname u{};
   int major = 0, minor = 0;
   if (uname(&u) == 0 && std::sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
       (major > 6 || (major == 6 && minor >= 17)))
-    return kWindowAndOneRead;
-  return kWindowAndOneRead + 16 * 64 * 1024;
+    return 128 * kKiB + kRead;    // the receive's wide limit while nothing was held
+  return 64 * kKiB + 64 * kRead;  // every buffer of the ring, before the cancel lands
 }
 int osErrno(int e) {
   return e;

@@ -66,10 +66,11 @@ IPAddress stackIp6();
 IPAddress peerIp4();  // the raw peers' side: RawListener binds here, AsyncClients connect here
 IPAddress peerIp6();
 
-// The most a connection whose received bytes are all held back (ackLater) is handed: the
-// posix engines stop reading at their 64 KiB window, one read past it at most; io_uring on a
-// kernel before 6.17 stops a pass later (up to the ring's 16 x 64 KiB buffers past it); lwIP
-// delivers what its window let in.
+// The most a connection whose received bytes are all held back (ackLater) is handed: epoll
+// stops reading at its 64 KiB window, one read past it at most; io_uring's receive ends at
+// its limit (kernel 6.17: 128 KiB while nothing is held, then the window's edge), one read
+// past it, or before 6.17 a pass later (up to the ring's 64 buffers past it); lwIP delivers
+// what its window let in.
 size_t receiveHoldBound();
 
 // Sets a SOL_SOCKET option on the library's own IPv4 TCP socket with this local port (posix:

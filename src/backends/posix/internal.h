@@ -106,7 +106,8 @@ struct Conn : Pollable {
         wroteAfterMark(false),
         noticeUnsure(false),
         inOnAck(false),
-        outArmed(false) {}
+        outArmed(false),
+        recvWide(false) {}
 
   ClientImpl *owner = nullptr;
   uint32_t unacked = 0;  // handed to the kernel, not yet known to be acknowledged by the peer
@@ -134,6 +135,7 @@ struct Conn : Pollable {
   bool noticeUnsure : 1;    // a notice was given up for lost: any may be stale, check each
   bool inOnAck : 1;         // its acked() event is running: a write then is ack-driven
   bool outArmed : 1;        // io_uring: a POLLOUT poll waits for room in the socket buffer
+  bool recvWide : 1;        // io_uring: its receive's limit is the wide one (nothing held)
 
   size_t queued() const { return tx ? tx->queued : 0; }
   // inFlight() for the backend's own hot paths (the ack probe asks on every write).

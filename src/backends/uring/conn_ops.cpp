@@ -45,16 +45,23 @@ msghdr *msgBlock(Tx *tx, size_t chunks) {
   return tx->ringMsg;
 }
 
-// The receive stops itself once it has filled what is left of the window (kernel 6.17):
-// otherwise the completions a pass reaps can hand one connection every buffer the ring has
-// (1 MiB) past a full window, before the cancel that stops it lands (epoll: one read past).
+// A receive stops itself after a byte limit (kernel 6.17), or the completions one pass
+// reaps could hand a connection every buffer the ring has past a full window, before the
+// cancel that stops it lands (epoll reads one buffer past it at most). While the user holds
+// nothing, the limit is wide, so a bulk reader gets several buffers per pass; once it holds
+// bytes (ackLater()), the receive is re-armed to end at the window's edge.
+constexpr uint32_t kWideRecvLimit = 128 * 1024;
+
 void armRecv(Conn *c) {
   io_uring_sqe *sqe = getSqe();
   io_uring_prep_recv_multishot(sqe, c->fd, nullptr, 0, 0);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = kBufferGroup;
-  if (U().recvLimit && c->owner)  // a closing connection drops what it reads
-    limitRecvMultishot(sqe, kRxWindow - std::min(c->unconsumed, kRxWindow - 1));
+  if (U().recvLimit && c->owner) {  // a closing connection drops what it reads
+    c->recvWide = c->unconsumed == 0;
+    limitRecvMultishot(
+        sqe, c->recvWide ? kWideRecvLimit : kRxWindow - std::min(c->unconsumed, kRxWindow - 1));
+  }
   io_uring_sqe_set_data64(sqe, tag(c, OpRecv));
   c->ring |= kRecvArmed;
   ++c->ops;
@@ -137,6 +144,8 @@ void received(Conn *c, const uint8_t *data, size_t n) {
   if (c->unconsumed >= kRxWindow) {
     c->reading = false;  // the window is full: consumed() resumes
     markDue(c);          // cancels the receive
+  } else if (c->unconsumed && c->recvWide) {
+    markDue(c);  // held bytes: the receive is re-armed to end at the window's edge
   }
 }
 
@@ -300,7 +309,8 @@ void connSync(Conn *c) {
   const bool wantRecv = (c->reading || !c->owner) && !c->peerFin;
   if (wantRecv && !(c->ring & kRecvArmed)) {
     armRecv(c);
-  } else if (!wantRecv && (c->ring & (kRecvArmed | kRecvCancel)) == kRecvArmed) {
+  } else if ((!wantRecv || (c->recvWide && c->unconsumed)) &&
+             (c->ring & (kRecvArmed | kRecvCancel)) == kRecvArmed) {
     cancelOp(c, OpRecv);
     c->ring |= kRecvCancel;
   }

@@ -27,11 +27,11 @@ constexpr unsigned kCqFactor = 4;    // multishot receives post many completions
 // Receive buffers: shared by every connection, handed back right after delivery. As large
 // as the epoll engine's read buffer, so onData() gets the same chunks on both engines (code
 // written for ESP32 queues one message per chunk: ESPAsyncWebServer's WebSocket echo does).
-// At most 16 (1 MiB): what the kernel has received into them is delivered, past a full
-// receive window too (the cancel that stops a receive lands a pass later), so they also
-// bound what a connection that stopped reading can be handed beyond its window (with 64,
-// a flood of 8 peers took a flow-controlled echo under ASan past 120 MiB).
-constexpr uint32_t kBufferCount = 16;
+// At most 64 (4 MiB): at 1,000 connections a pass needs many (16 ran pingpong_c1000 at a
+// third of epoll's rate: every connection the ring had no buffer for ended its receive with
+// ENOBUFS and was re-armed). Without the receive limit (kernels before 6.17), what the kernel
+// has received into them is delivered past a full window too, until the cancel lands.
+constexpr uint32_t kBufferCount = 64;
 constexpr uint32_t kBufferSize = uint32_t(kReadBufSize);
 // Handed to the kernel at first (it touches every buffer it is given, in turn): 256 KiB
 // resident for a quiet server; each run-dry doubles it, up to all of them.
