@@ -131,10 +131,7 @@ size_t receiveHoldBound() {
   constexpr size_t kKiB = 1024, kRead = 64 * kKiB;
   if (std::strcmp(asynctcp::engineName(), "io_uring") != 0)
     return 64 * kKiB + kRead;  // epoll: the window, and the read that filled it
-  utsname u{};
-  int major = 0, minor = 0;
-  if (uname(&u) == 0 && std::sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
-      (major > 6 || (major == 6 && minor >= 17)))
+  if (kernelAtLeast(6, 17))
     return 128 * kKiB + kRead;    // the receive's wide limit while nothing was held
   return 64 * kKiB + 64 * kRead;  // every buffer of the ring, before the cancel lands
 }
@@ -142,6 +139,14 @@ int osErrno(int e) {
   return e;
 }
 #endif
+
+bool kernelAtLeast(int wantMajor, int wantMinor) {
+  utsname u{};
+  int major = 0, minor = 0;
+  if (uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2)
+    return false;
+  return major > wantMajor || (major == wantMajor && minor >= wantMinor);
+}
 
 void setLibrarySocketOption(uint16_t localPort, int name, int value) {
   for (int fd = 3; fd < 1024; ++fd) {

@@ -73,6 +73,9 @@ IPAddress peerIp6();
 // what its window let in.
 size_t receiveHoldBound();
 
+// Whether the running kernel's release is at least major.minor (uname).
+bool kernelAtLeast(int major, int minor);
+
 // Sets a SOL_SOCKET option on the library's own IPv4 TCP socket with this local port (posix:
 // found among this process's fds; lwIP has none). Tests only: reaches past the API.
 void setLibrarySocketOption(uint16_t localPort, int name, int value);
