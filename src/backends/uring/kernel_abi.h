@@ -19,8 +19,6 @@
 
 namespace asynctcp::backend::uring {
 
-// liburing 2.5's io_uring_prep_cmd_sock(), for the commands without arguments: the
-// command goes where 2.3's sqe has `cmd_op` (the same bytes as later releases' field).
 // A multishot receive that ends (a completion without IORING_CQE_F_MORE) once it has
 // received `bytes` in all (kernel 6.17): the kernel reads `optlen`, which later releases'
 // sqe puts where 2.3's has `file_index`. Older kernels refuse it with -EINVAL.
@@ -28,6 +26,8 @@ inline void limitRecvMultishot(io_uring_sqe *sqe, uint32_t bytes) {
   sqe->file_index = bytes;
 }
 
+// liburing 2.5's io_uring_prep_cmd_sock(), for the commands without arguments: the
+// command goes where 2.3's sqe has `cmd_op` (the same bytes as later releases' field).
 inline void prepSocketCmd(io_uring_sqe *sqe, int fd, uint32_t cmd) {
   io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, nullptr, 0, 0);
   sqe->cmd_op = cmd;
