@@ -167,6 +167,11 @@ void recvDone(Conn *c, int res, unsigned flags) {
     return;
   }
   if (res == 0) {
+    // A write inside a callback (sent at once, as epoll sends) that met the peer's reset
+    // took the socket's error with it, so the receive ends as if at a FIN: the failure
+    // waits in the ready list and is what gets reported.
+    if (c->failErrno)
+      return;
     if (!c->peerFin) {
       c->peerFin = true;
       if (c->owner)
