@@ -72,6 +72,35 @@ TEST(PeerReset, WhileClientIsSendingReportsErrRstOnce) {
   EXPECT_EQ(log.lateCallbacks(), 0);
 }
 
+TEST(PeerReset, MetByALargeWriteInsideOnPollIsReportedAsTheReset) {
+  // The reset arrives while the service thread is busy in onPoll, whose write (64 KiB:
+  // io_uring sends it at once, as epoll does) meets it and takes the socket's error with
+  // it. The receive that ends next then sees a socket with no error and no data, which
+  // must not pass for the peer's FIN: the write's failure is what ends the connection.
+  RawListener listener;
+  ClientLog log;
+  AsyncClient c;
+  const std::string big = pattern(64 * kKiB, 52);
+  std::atomic<bool> inPoll{false}, reset{false};
+  ClientHooks hooks;
+  hooks.onPoll = [&](AsyncClient *cl) {
+    if (inPoll.exchange(true))
+      return;
+    waitFor([&] { return reset.load(); }, 2000ms);
+    std::this_thread::sleep_for(50ms);  // the RST has arrived
+    cl->write(big.data(), big.size());
+  };
+  log.attach(c, hooks);
+  RawSocket peer = connectAndAccept(c, log, listener);
+  ASSERT_TRUE(peer.valid());
+  ASSERT_TRUE(waitFor([&] { return inPoll.load(); }, 3000ms));
+  peer.closeWithReset();
+  reset = true;
+  ASSERT_TRUE(log.waitDisconnected());
+  EXPECT_TRUE(staysFalse([&] { return log.disconnects() > 1; }, 100ms));
+  EXPECT_EQ(log.lifecycle(), (std::vector<std::string>{"connect", "error:-14", "disconnect"}));
+}
+
 TEST(Abort, ReportsErrAbrtThenDisconnectAndResetsPeer) {
   RawListener listener;
   ClientLog log;
