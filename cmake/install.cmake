@@ -56,7 +56,7 @@ install(FILES ${PROJECT_BINARY_DIR}/AsyncTCPConfig.cmake
 # pkg-config. The lwIP build's public header includes lwIP's headers and takes
 # its types from them, so lwip is always a public requirement there, with the
 # same definitions the CMake target exports. A static library brings its
-# private dependencies (c-ares, liburing, pthread) to every link; a shared one carries them.
+# private dependencies (c-ares, liburing, OpenSSL, pthread) to every link; a shared one carries them.
 set(ASYNCTCP_PC_CFLAGS "")
 set(ASYNCTCP_PC_PUBLIC "")
 if(ASYNCTCP_BACKEND STREQUAL "lwip")
@@ -65,7 +65,10 @@ if(ASYNCTCP_BACKEND STREQUAL "lwip")
 endif()
 set(ASYNCTCP_PC_PRIVATE "libcares")
 if(ASYNCTCP_URING)
-  set(ASYNCTCP_PC_PRIVATE "libcares liburing")
+  set(ASYNCTCP_PC_PRIVATE "${ASYNCTCP_PC_PRIVATE} liburing")
+endif()
+if(ASYNCTCP_TLS)
+  set(ASYNCTCP_PC_PRIVATE "${ASYNCTCP_PC_PRIVATE} libssl libcrypto")
 endif()
 if(BUILD_SHARED_LIBS)
   set(ASYNCTCP_PC_REQUIRES "${ASYNCTCP_PC_PUBLIC}")
