@@ -92,6 +92,20 @@ using namespace arduino;
 // The error the ESP32 library reports when a host name does not resolve.
 #define ASYNC_TCP_ERR_DNS (-55)
 
+// TLS errors (onError, errorToString), beside lwIP's 0..-16 and -55. -60 and -61 mean what
+// they mean in ESP32Async/AsyncTCP PR #121; the rest are this library's. Defined whether or
+// not TLS is built, so code can name them either way.
+#define ASYNC_TCP_ERR_TLS_HANDSHAKE (-60)  // no common version or cipher, or another failure
+#define ASYNC_TCP_ERR_TLS_TIMEOUT (-61)    // not done within the connect timeout
+#define ASYNC_TCP_ERR_TLS_UNTRUSTED (-62)  // the certificate does not chain to a trusted root
+#define ASYNC_TCP_ERR_TLS_NAME (-63)       // the certificate is not for the name connected to
+#define ASYNC_TCP_ERR_TLS_EXPIRED (-64)    // a certificate out of its validity period
+#define ASYNC_TCP_ERR_TLS_PIN (-65)        // no pinned fingerprint matches the certificate
+#define ASYNC_TCP_ERR_TLS_PSK (-66)        // the pre-shared key or its identity does not match
+#define ASYNC_TCP_ERR_TLS_PROTOCOL (-67)   // bytes that are not TLS, or a record that fails
+#define ASYNC_TCP_ERR_TLS_ALERT (-68)      // the peer refused the handshake with an alert
+#define ASYNC_TCP_ERR_TLS_CONFIG (-69)     // our own certificate, key or CA does not load
+
 class AsyncClient;
 
 typedef std::function<void(void *, AsyncClient *)> AcConnectHandler;
@@ -102,6 +116,14 @@ typedef std::function<void(void *, AsyncClient *, struct pbuf *pb)> AcPacketHand
 typedef std::function<void(void *, AsyncClient *, uint32_t time)> AcTimeoutHandler;
 
 struct tcp_pcb;
+
+#if ASYNC_TCP_SSL_ENABLED
+// OpenSSL's session type, as <openssl/types.h> declares it (getSSL()).
+typedef struct ssl_st SSL;
+// ESPAsyncTCP's file handler (its spelling): the bytes of a named file in *buf, malloc()ed;
+// returns their length, 0 when there is no such file.
+typedef std::function<int(void *arg, const char *filename, uint8_t **buf)> AcSSlFileHandler;
+#endif
 
 namespace asynctcp {
 #if defined(ASYNCTCP_HAS_IPV6ADDRESS)
@@ -136,15 +158,26 @@ public:
   bool operator==(const AsyncClient &other) const;
   bool operator!=(const AsyncClient &other) const { return !(*this == other); }
 
+#if ASYNC_TCP_SSL_ENABLED
+  // secure: TLS; onConnect runs once the handshake is done and the peer verified.
+  bool connect(const IPAddress &ip, uint16_t port, bool secure = false);
+#else
   bool connect(const IPAddress &ip, uint16_t port);
+#endif
   bool connect(ip_addr_t addr, uint16_t port);  // lwIP's address type, v4 or v6
 #if defined(ASYNCTCP_HAS_IPV6ADDRESS)
   bool connect(const IPv6Address &ip, uint16_t port) {
     return connect(asynctcp::toIpAddr(ip), port);
   }
 #endif
+#if ASYNC_TCP_SSL_ENABLED
+  // Resolves asynchronously. With TLS, host is also the SNI name and the name the
+  // certificate must carry.
+  bool connect(const char *host, uint16_t port, bool secure = false);
+#else
   bool connect(const char *host, uint16_t port);  // resolves asynchronously
-  void close(bool now = false);                   // graceful: queued data is still sent
+#endif
+  void close(bool now = false);  // graceful: queued data is still sent
   void stop() {
     close(false);
   }
@@ -218,6 +251,23 @@ public:
   size_t getSendBuffer() const;
   int lastErrno() const;  // the OS error behind the last onError, 0 if none
 
+#if ASYNC_TCP_SSL_ENABLED
+  // TLS settings for connect(..., true), copied, kept across connects (the names and
+  // arguments AsyncTCPSock and the mbedTLS forks use). By default the peer is verified
+  // against the system's trust store; a root CA replaces it. setPsk() (hex key) uses
+  // pre-shared keys instead of certificates; fingerprints (SHA-256 of the peer's DER
+  // certificate, 32 bytes) are checked on top of the chain, or instead of it when no root
+  // CA is set. setInsecure() turns verification off: never the default.
+  void setRootCa(const char *rootca, const size_t len);
+  void setClientCert(const char *cli_cert, const size_t len);
+  void setClientKey(const char *cli_key, const size_t len);
+  void setPsk(const char *psk_ident, const char *psk);
+  bool addServerFingerprint(const uint8_t *sha256, size_t len = 32);
+  void setInsecure(bool insecure = true);
+  bool secure() const;  // the connection (or the one being made) uses TLS
+  SSL *getSSL();        // OpenSSL's session while connected over TLS, else null
+#endif
+
   // Unused by this library; kept because ESP32 code links clients through them.
   AsyncClient *prev = nullptr;
   AsyncClient *next = nullptr;
@@ -248,6 +298,20 @@ public:
   void setNoDelay(bool nodelay);
   bool getNoDelay() const;
   uint8_t status() const;  // LISTEN or CLOSED
+
+#if ASYNC_TCP_SSL_ENABLED
+  // TLS for every accepted connection (ESPAsyncTCP's calls). cert and key are PEM text, or
+  // names of PEM files: read through the onSslFileRequest handler when one is set (it
+  // returns the length and a malloc()ed buffer that the server free()s), else from the
+  // filesystem. Listens as begin() does; false, and not listening, when they do not load.
+  // onClient runs once a connection's handshake is done; a failed handshake is dropped
+  // without callbacks.
+  void onSslFileRequest(AcSSlFileHandler cb, void *arg);
+  bool beginSecure(const char *cert, const char *private_key_file, const char *password);
+  // Pre-shared key (hex) instead of, or beside, a certificate: set before beginSecure(),
+  // which then takes null cert and key for PSK alone.
+  void setPsk(const char *psk_ident, const char *psk);
+#endif
 
   // Beyond the ESP32 API: the bound port (useful after binding port 0), 0 when not listening.
   uint16_t port() const;

@@ -22,21 +22,32 @@ bool AsyncClient::operator==(const AsyncClient &other) const {
   return _impl == other._impl;
 }
 
+#if ASYNC_TCP_SSL_ENABLED
+bool AsyncClient::connect(const IPAddress &ip, uint16_t port, bool secure) {
+  return Service::call([&] { return _impl->connectTo(ip, port, secure); });
+}
+#else
 bool AsyncClient::connect(const IPAddress &ip, uint16_t port) {
   return Service::call([&] { return _impl->connectTo(ip, port); });
 }
+#endif
 
 bool AsyncClient::connect(ip_addr_t addr, uint16_t port) {
   return connect(asynctcp::fromIpAddr(addr), port);
 }
 
+#if ASYNC_TCP_SSL_ENABLED
+bool AsyncClient::connect(const char *host, uint16_t port, bool secure) {
+#else
 bool AsyncClient::connect(const char *host, uint16_t port) {
+  const bool secure = false;
+#endif
   if (!host || !*host || !port)
     return false;
   IPAddress ip;
   if (ip.fromString(host))
-    return connect(ip, port);
-  return Service::call([&] { return _impl->connectToHost(host, port); });
+    return Service::call([&] { return _impl->connectTo(ip, port, secure, host); });
+  return Service::call([&] { return _impl->connectToHost(host, port, secure); });
 }
 
 void AsyncClient::close(bool) {
@@ -64,10 +75,7 @@ bool AsyncClient::canSend() const {
 }
 
 size_t AsyncClient::space() const {
-  return Service::query([&]() -> size_t {
-    ClientImpl *c = _impl;
-    return c->state == ESTABLISHED && c->conn ? asynctcp::backend::space(c->conn) : 0;
-  });
+  return Service::query([&] { return _impl->space(); });
 }
 
 // Writes from another thread are marked: their acks are not hurried (backend.h).
@@ -296,7 +304,8 @@ void AsyncClient::onAck(AcAckHandler cb, void *arg) {
     setHandler<asynctcp::Ev::Ack>(_impl, cb, arg);  // the lock is held: taken at once
     // The backend looks for acks promptly only while someone listens.
     if (_impl->conn)
-      asynctcp::backend::setAckEvents(_impl->conn, _impl->handlers.has(asynctcp::Ev::Ack));
+      asynctcp::backend::setAckEvents(_impl->conn,
+                                      _impl->handlers.has(asynctcp::Ev::Ack) || _impl->secure);
   });
 }
 void AsyncClient::onError(AcErrorHandler cb, void *arg) {
@@ -379,6 +388,26 @@ const char *AsyncClient::errorToString(int8_t error) {
       return "Illegal argument";
     case ASYNC_TCP_ERR_DNS:
       return "DNS failed";
+    case ASYNC_TCP_ERR_TLS_HANDSHAKE:
+      return "TLS handshake failed";
+    case ASYNC_TCP_ERR_TLS_TIMEOUT:
+      return "TLS handshake timeout";
+    case ASYNC_TCP_ERR_TLS_UNTRUSTED:
+      return "TLS certificate not trusted";
+    case ASYNC_TCP_ERR_TLS_NAME:
+      return "TLS certificate name mismatch";
+    case ASYNC_TCP_ERR_TLS_EXPIRED:
+      return "TLS certificate expired or not yet valid";
+    case ASYNC_TCP_ERR_TLS_PIN:
+      return "TLS certificate fingerprint mismatch";
+    case ASYNC_TCP_ERR_TLS_PSK:
+      return "TLS pre-shared key mismatch";
+    case ASYNC_TCP_ERR_TLS_PROTOCOL:
+      return "TLS protocol error";
+    case ASYNC_TCP_ERR_TLS_ALERT:
+      return "TLS refused by the peer";
+    case ASYNC_TCP_ERR_TLS_CONFIG:
+      return "TLS configuration error";
     default:
       return "UNKNOWN";
   }

@@ -23,6 +23,7 @@ AsyncServer::~AsyncServer() {
     svc.waitOutCallbacksOf(nullptr);  // its onClient, or another callback, may be running
     _impl->end();
     _impl->owner = nullptr;
+    _impl->ownerGone();
     svc.retire(_impl);  // freed later: onClient may be running right now
   });
 }

@@ -5,6 +5,9 @@
 #include "core/service.h"
 #include "ip/ip_bytes.h"
 #include "os/os.h"
+#if ASYNCTCP_TLS
+#include "tls/tls_state.h"
+#endif
 
 namespace asynctcp {
 
@@ -13,6 +16,12 @@ static_assert(sizeof(void *) != 8 || sizeof(ClientImpl) <= 120, "ClientImpl outg
 
 ClientImpl::~ClientImpl() {
   delete extra;
+}
+
+ClientExtra::~ClientExtra() {
+#if ASYNCTCP_TLS
+  delete tls;
+#endif
 }
 
 ClientExtra &ClientImpl::ensureExtra() {
@@ -75,26 +84,45 @@ void ClientImpl::beginConnection(uint64_t now) {
 }
 
 void ClientImpl::attachAccepted(backend::Conn *c, const backend::Endpoints &ends,
-                                bool serverNoDelay) {
+                                bool serverNoDelay, ServerImpl *tlsServer) {
   conn = c;
   noDelay = serverNoDelay;
+  secure = tlsServer != nullptr;
   backend::adopt(c, this, options());
-  state = ESTABLISHED;
+  state = secure ? SYN_RCVD : ESTABLISHED;  // SYN_RCVD: in its TLS handshake
   setAddresses(ends.local, ends.localPort, ends.remote, ends.remotePort);
   beginConnection(os::nowMs());
+#if ASYNCTCP_TLS
+  if (tlsServer)
+    tlsAccept(tlsServer);
+#endif
 }
 
 backend::ConnOptions ClientImpl::options() const {
   backend::ConnOptions o;
   o.noDelay = noDelay;
-  o.ackEvents = handlers.has(Ev::Ack);
+  // A secure connection needs every ack: they move its ciphertext queue and map to plaintext.
+  o.ackEvents = handlers.has(Ev::Ack) || secure;
   o.sendBudget = sendBuffer();
   return o;
 }
 
-bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port) {
+bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port, bool tls, const char *host) {
   if (state != CLOSED || endPending || dns())
     return false;
+#if ASYNCTCP_TLS
+  secure = tls;
+  if (tls || (extra && extra->tls)) {
+    ClientTls &t = ensureTls();
+    t.resetConnection();
+    t.wanted = tls;
+    t.host = host ? host : ip.toString().c_str();
+  }
+#else
+  (void)host;
+  if (tls)
+    return false;  // built without TLS
+#endif
   backend::ConnectResult r = backend::connect(ip, port, this, options());
   if (!r.conn) {
     // Could not even start (bad address, no fds): a false return, no callbacks.
@@ -108,9 +136,21 @@ bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port) {
   return true;
 }
 
-bool ClientImpl::connectToHost(const char *host, uint16_t port) {
+bool ClientImpl::connectToHost(const char *host, uint16_t port, bool tls) {
   if (state != CLOSED || endPending || dns())
     return false;
+#if ASYNCTCP_TLS
+  secure = tls;
+  if (tls || (extra && extra->tls)) {
+    ClientTls &t = ensureTls();
+    t.resetConnection();
+    t.wanted = tls;
+    t.host = host;
+  }
+#else
+  if (tls)
+    return false;  // built without TLS
+#endif
   backend::DnsQuery *q = backend::resolve(host, this);
   if (!q)
     return false;
@@ -138,8 +178,14 @@ void ClientImpl::onResolved(const IPAddress *ip) {
 }
 
 void ClientImpl::onConnected(const backend::Endpoints &ends) {
-  state = ESTABLISHED;  // the options were the backend's to apply, at connect()
   setAddresses(ends.local, ends.localPort, ends.remote, ends.remotePort);
+#if ASYNCTCP_TLS
+  if (secure) {  // onConnect waits for the handshake; the connect timeout still runs
+    tlsStart();
+    return;
+  }
+#endif
+  state = ESTABLISHED;  // the options were the backend's to apply, at connect()
   uint64_t now = os::nowMs();
   lastRxAt = uint32_t(now);
   lastPollAt = uint32_t(now);
@@ -185,6 +231,16 @@ size_t ClientImpl::onReceived(const uint8_t *data, size_t len) {
   // The rx timeout counts whole seconds: the loop's wake-up time is close enough,
   // and no later than the clock the timers read.
   lastRxAt = uint32_t(backend::eventTimeMs());
+#if ASYNCTCP_TLS
+  if (secure)
+    return tlsReceived(data, len);
+#endif
+  if (handlers.has(Ev::Packet))
+    return deliverPackets(data, len);
+  return deliverData(const_cast<uint8_t *>(data), len) ? len : 0;
+}
+
+size_t ClientImpl::deliverPlaintext(const uint8_t *data, size_t len) {
   if (handlers.has(Ev::Packet))
     return deliverPackets(data, len);
   return deliverData(const_cast<uint8_t *>(data), len) ? len : 0;
@@ -202,6 +258,16 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
       pbuf_free(b);
       continue;
     }
+#if ASYNCTCP_TLS
+    if (secure) {  // ciphertext: what the user does not hold is consumed now
+      const size_t len = b->len;
+      const size_t held = tlsReceived(static_cast<const uint8_t *>(b->payload), len);
+      pbuf_free(b);
+      if (conn && len > held)
+        backend::consumed(conn, len - held);
+      continue;
+    }
+#endif
     if (handlers.has(Ev::Packet)) {
       rxHeld += b->len;
       callHandler<Ev::Packet>(b);
@@ -218,6 +284,14 @@ void ClientImpl::onFin() {
   // accepted for sending still goes out before our FIN. Data the user holds
   // back with ackLater() comes first: the FIN waits until it is acked, so a
   // flow-controlled echo can still answer everything it received.
+#if ASYNCTCP_TLS
+  if (secure && state != ESTABLISHED) {  // the peer left in the middle of the handshake
+    backend::close(conn);
+    conn = nullptr;
+    end(ERR_CLSD);
+    return;
+  }
+#endif
   if (rxHeld > 0) {
     finHeld = true;
     return;
@@ -226,6 +300,10 @@ void ClientImpl::onFin() {
 }
 
 void ClientImpl::onAcked(size_t len) {
+#if ASYNCTCP_TLS
+  if (secure)
+    len = tlsAcked(len);  // plaintext whose records the peer has all of; 0 for the rest
+#endif
   uint64_t now = os::nowMs();
   uint32_t rtt = txPending ? uint32_t(now) - txPendingSince : 0;
   txPending = backend::inFlight(conn) != 0;
@@ -233,7 +311,8 @@ void ClientImpl::onAcked(size_t len) {
   // An ack restarts the rx timeout, as ESP32's sent callback does: a peer still taking
   // a long response is not idle (ESPAsyncWebServer sets a 3 s rx timeout per request).
   lastRxAt = uint32_t(now);
-  callHandler<Ev::Ack>(len, rtt);
+  if (len)
+    callHandler<Ev::Ack>(len, rtt);
 }
 
 void ClientImpl::onFailed(err_t err, int sysErr) {
@@ -245,6 +324,10 @@ void ClientImpl::onFailed(err_t err, int sysErr) {
 void ClientImpl::end(err_t err) {
   if (!live())
     return;  // never started, or already ended
+#if ASYNCTCP_TLS
+  if (secure && tlsDropUnannounced())
+    return;
+#endif
   if (dns()) {
     backend::cancel(extra->dns);
     extra->dns = nullptr;
@@ -256,11 +339,18 @@ void ClientImpl::end(err_t err) {
   svc.scheduleEnd(this);
 }
 
+void ClientImpl::closeConn() {
+#if ASYNCTCP_TLS
+  if (secure)
+    tlsGoodbye();
+#endif
+  backend::close(conn);
+  conn = nullptr;
+}
+
 void ClientImpl::close() {
-  if (conn) {
-    backend::close(conn);
-    conn = nullptr;
-  }
+  if (conn)
+    closeConn();
   end(ERR_OK);
 }
 
@@ -290,8 +380,7 @@ void ClientImpl::detachOwner() {
   }
   if (conn) {
     // Deleting a connected client closes it gracefully, as ESP32's destructor does.
-    backend::close(conn);
-    conn = nullptr;
+    closeConn();
   }
   state = CLOSED;
   svc.untrack(this);
@@ -333,7 +422,12 @@ size_t ClientImpl::ack(size_t len) {
 
 void ClientImpl::release(size_t len) {
   rxHeld -= uint32_t(len);
-  if (conn && len)
+#if ASYNCTCP_TLS
+  if (secure)
+    tlsRelease(len);
+  else
+#endif
+      if (conn && len)
     backend::consumed(conn, len);
   if (finHeld && rxHeld == 0) {
     finHeld = false;
@@ -343,7 +437,7 @@ void ClientImpl::release(size_t len) {
 
 uint64_t ClientImpl::nextDeadline(uint64_t now) const {
   uint64_t d = UINT64_MAX;
-  if (state == SYN_SENT) {
+  if (state == SYN_SENT || state == SYN_RCVD) {  // SYN_RCVD: an accepted TLS handshake
     uint32_t limit = connectTimeoutMs();
     return limit ? since(lastPollAt, now) + limit : d;
   }
@@ -362,10 +456,16 @@ uint64_t ClientImpl::nextDeadline(uint64_t now) const {
 }
 
 void ClientImpl::fireTimers(uint64_t now) {
-  if (state == SYN_SENT) {
+  if (state == SYN_SENT || state == SYN_RCVD) {
     uint32_t limit = connectTimeoutMs();
     if (limit && now >= since(lastPollAt, now) + limit) {
       lastErrno = 0;
+#if ASYNCTCP_TLS
+      if (secure && conn && extra->tls->session) {
+        abort(ASYNC_TCP_ERR_TLS_TIMEOUT);  // TCP was up: the handshake took too long
+        return;
+      }
+#endif
       abort(ERR_TIMEOUT);
     }
     return;

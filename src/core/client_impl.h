@@ -17,8 +17,15 @@
 
 namespace asynctcp {
 
-// What few connections need: DNS, v6 addresses, settings away from their default.
+struct ClientTls;
+
+// What few connections need: DNS, v6 addresses, TLS, settings away from their default.
 struct ClientExtra {
+  ClientExtra() = default;
+  ~ClientExtra();
+  ClientExtra(const ClientExtra &) = delete;
+  ClientExtra &operator=(const ClientExtra &) = delete;
+  ClientTls *tls = nullptr;  // TLS settings, and the session of a secure connection
   backend::DnsQuery *dns = nullptr;
   uint16_t connectPort = 0;
   uint32_t rxTimeoutS = 0;
@@ -36,7 +43,8 @@ struct ClientImpl {
         endPending(false),
         txPending(false),
         addrInExtra(false),
-        pushPending(false) {}
+        pushPending(false),
+        secure(false) {}
   ~ClientImpl();
   ClientImpl(const ClientImpl &) = delete;
   ClientImpl &operator=(const ClientImpl &) = delete;
@@ -81,6 +89,7 @@ struct ClientImpl {
   bool txPending : 1;   // sent data not yet acknowledged: txPendingSince runs
   bool addrInExtra : 1;
   bool pushPending : 1;  // add() without send(): pushed when the current callback returns
+  bool secure : 1;       // the connection runs TLS: bytes pass through extra->tls's session
 
 public:
   // Settings and addresses.
@@ -100,9 +109,13 @@ public:
   ClientExtra &ensureExtra();
 
   // Starting.
-  void attachAccepted(backend::Conn *c, const backend::Endpoints &ends, bool serverNoDelay);
-  bool connectTo(const IPAddress &ip, uint16_t port);
-  bool connectToHost(const char *host, uint16_t port);
+  // tlsServer: a secure server's connection, whose handshake runs before onClient.
+  void attachAccepted(backend::Conn *c, const backend::Endpoints &ends, bool serverNoDelay,
+                      ServerImpl *tlsServer);
+  // secure: TLS over the connection (host: the name its certificate must carry).
+  bool connectTo(const IPAddress &ip, uint16_t port, bool secure = false,
+                 const char *host = nullptr);
+  bool connectToHost(const char *host, uint16_t port, bool secure = false);
 
   // Stopping.
   void close();
@@ -116,6 +129,10 @@ public:
   size_t add(const char *data, size_t size, uint8_t flags, bool pushNow) {  // inline: every write
     if (!data || !size || state != ESTABLISHED || !conn)
       return 0;
+#if ASYNCTCP_TLS
+    if (secure)
+      return tlsAdd(data, size, flags, pushNow);
+#endif
     size_t n = backend::add(conn, data, size, flags, pushNow);
     if (n && pushNow)
       noteSent();
@@ -124,6 +141,7 @@ public:
     return n;
   }
   bool send();
+  size_t space() const;  // in plaintext on a secure connection
   size_t ack(size_t len);
   void release(size_t len);  // held data acknowledged: consumed, as far as the backend knows
 
@@ -136,10 +154,17 @@ public:
   // onData for one piece; true if ackLater() held it: both receive paths.
   [[gnu::always_inline]] inline bool deliverData(void *data, size_t len);
   [[gnu::noinline]] size_t deliverPackets(const uint8_t *data, size_t len);  // onPacket set
+  // onData or onPacket for decrypted bytes (TLS); returns the bytes held.
+  [[gnu::noinline]] size_t deliverPlaintext(const uint8_t *data, size_t len);
   void onFin();
   void onAcked(size_t len);
   void onFailed(err_t err, int sysErr);
   void onResolved(const IPAddress *ip);
+
+  // TLS (src/tls/client_tls.cpp): the connection's bytes through its session.
+  ClientTls &ensureTls();
+  void tlsAccept(ServerImpl *server);  // an accepted connection of a secure server
+  void *tlsNative() const;             // getSSL()
 
   // Timers: fires what is due; returns the next deadline (UINT64_MAX: none).
   uint64_t nextDeadline(uint64_t now) const;
@@ -155,6 +180,19 @@ public:
   }
 
 private:
+  size_t tlsAdd(const char *data, size_t size, uint8_t flags, bool pushNow);
+  size_t tlsSpace() const;
+  bool tlsStart();  // TCP is up: the client's first flight
+  [[gnu::noinline]] size_t tlsReceived(const uint8_t *data, size_t len);
+  size_t tlsAcked(size_t cipherLen);
+  void tlsRelease(size_t plainLen);
+  void tlsFlush(uint8_t flags, bool pushNow);
+  void tlsFail();
+  void tlsEstablished();
+  void tlsGoodbye();          // close_notify ahead of a graceful close
+  bool tlsDropUnannounced();  // an accepted connection that never reached onClient
+  void closeConn();           // graceful close of conn, with close_notify over TLS
+
   void beginConnection(uint64_t now);
   void end(err_t err);
   void setAddresses(const IPAddress &local, uint16_t lport, const IPAddress &remote,
@@ -166,7 +204,9 @@ private:
   }
   void startAckTimer();
   void schedulePush();
-  void setDns(backend::DnsQuery *q) { ensureExtra().dns = q; }
+  void setDns(backend::DnsQuery *q) {
+    ensureExtra().dns = q;
+  }
 };
 
 // ---- handlers ----

@@ -4,8 +4,27 @@
 
 #include "core/client_impl.h"
 #include "core/service.h"
+#if ASYNCTCP_TLS
+#include "tls/tls_state.h"
+#endif
 
 namespace asynctcp {
+
+ServerImpl::~ServerImpl() {
+#if ASYNCTCP_TLS
+  delete tls;
+#endif
+}
+
+void ServerImpl::ownerGone() {
+#if ASYNCTCP_TLS
+  if (!tls)
+    return;
+  for (ClientImpl *c : tls->handshaking)  // they are dropped once their handshake ends
+    c->extra->tls->server = nullptr;
+  tls->handshaking.clear();
+#endif
+}
 
 void ServerImpl::begin() {
   if (listener)
@@ -28,7 +47,12 @@ void ServerImpl::onAccepted(backend::Conn *conn, const backend::Endpoints &ends)
     return;
   }
   auto *client = new AsyncClient();
-  client->_impl->attachAccepted(conn, ends, noDelay);
+  client->_impl->attachAccepted(conn, ends, noDelay, tls ? this : nullptr);
+  if (!tls)
+    announce(client);  // a secure one is announced when its handshake is done
+}
+
+void ServerImpl::announce(AsyncClient *client) {
   // Without the core lock, as every callback (see ClientImpl::callHandler).
   void *const arg = onClientArg;
   Service::runCallback(this, [&] { onClient(arg, client); });

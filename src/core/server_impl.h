@@ -6,6 +6,9 @@
 
 namespace asynctcp {
 
+struct ServerTls;
+struct ClientImpl;
+
 struct ServerImpl {
   ServerImpl(AsyncServer *o, const IPAddress &a, bool any, uint16_t p)
       : owner(o), addr(a), anyAddress(any), port(p) {}
@@ -19,10 +22,16 @@ struct ServerImpl {
   int lastErrno = 0;
   AcConnectHandler onClient;
   void *onClientArg = nullptr;
+  ServerTls *tls = nullptr;  // beginSecure(): every accepted connection runs TLS
 
+  ~ServerImpl();
   void begin();
   void end();
   void onAccepted(backend::Conn *conn, const backend::Endpoints &ends);
+  void announce(AsyncClient *client);  // onClient
+  // TLS (src/tls/server_tls.cpp).
+  void forgetHandshake(ClientImpl *c);  // c's handshake ended, or c announced itself
+  void ownerGone();                     // the AsyncServer was deleted
 };
 
 }  // namespace asynctcp

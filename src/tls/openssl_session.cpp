@@ -418,15 +418,26 @@ bool Session::feed(const uint8_t *data, size_t len) {
 }
 
 size_t Session::read(uint8_t *buf, size_t cap) {
+  const uint8_t *p = nullptr;
+  const size_t n = std::min(cap, peek(&p));
+  std::memcpy(buf, p, n);
+  consume(n);
+  return n;
+}
+
+size_t Session::peek(const uint8_t **data) const {
+  const Impl &i = *_impl;
+  *data = reinterpret_cast<const uint8_t *>(i.plain.data()) + i.plainHead;
+  return i.plain.size() - i.plainHead;
+}
+
+void Session::consume(size_t n) {
   Impl &i = *_impl;
-  const size_t n = std::min(cap, i.plain.size() - i.plainHead);
-  std::memcpy(buf, i.plain.data() + i.plainHead, n);
-  i.plainHead += n;
+  i.plainHead += std::min(n, i.plain.size() - i.plainHead);
   if (i.plainHead == i.plain.size()) {
     i.plain.clear();
     i.plainHead = 0;
   }
-  return n;
 }
 
 bool Session::write(const uint8_t *data, size_t len) {
@@ -470,6 +481,9 @@ bool Session::handshakeDone() const {
 }
 bool Session::peerClosed() const {
   return _impl->peerClosed;
+}
+void *Session::native() const {
+  return _impl->ssl;
 }
 Failure Session::failure() const {
   return _impl->failure;

@@ -82,6 +82,9 @@ public:
   bool feed(const uint8_t *data, size_t len);
   // Plaintext received, up to cap bytes; 0 when none is ready.
   size_t read(uint8_t *buf, size_t cap);
+  // The plaintext received, in place (valid until the next feed()); consume() drops it.
+  size_t peek(const uint8_t **data) const;
+  void consume(size_t n);
   // Plaintext to send: all of it is taken once the handshake is done (records are made at
   // once); before that, nothing (0). Returns false once the session failed.
   bool write(const uint8_t *data, size_t len);
@@ -97,6 +100,7 @@ public:
   bool peerClosed() const;  // the peer's close_notify arrived
   Failure failure() const;
   const std::string &failureDetail() const;  // OpenSSL's words, for logs
+  void *native() const;                      // the library's own session (OpenSSL: SSL*)
   // onAck in plaintext: given the count of ciphertext bytes the peer has acknowledged so
   // far (of those takeCipher() handed out), the count of plaintext bytes whose records were
   // all acknowledged. Handshake and alert bytes map to no plaintext. Never decreases.
