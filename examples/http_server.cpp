@@ -1,8 +1,12 @@
 // http_server: a small HTTP/1.1 "hello" server in the ESPAsyncWebServer style.
 //
-//   http_server [--host 127.0.0.1] [--port 8080] [--verbose] [--request-timeout-ms 10000]
-//               [--idle-timeout-ms 60000] [--send-timeout-ms 10000]
+//   http_server [--host 127.0.0.1] [--port 8080] [--verbose] [--tls CERT KEY]
+//               [--request-timeout-ms 10000] [--idle-timeout-ms 60000] [--send-timeout-ms 10000]
 //   curl -si http://127.0.0.1:8080/
+//   http_server --tls cert.pem key.pem; curl --cacert cert.pem https://127.0.0.1:8080/
+//
+// With --tls it serves HTTPS: the same code, as AsyncClient's data, space() and onAck are in
+// plaintext over TLS (the handshake runs before onClient).
 //
 // One HttpConnection per accepted AsyncClient, created in onClient and deleted, together with
 // its client, in onDisconnect. Requests are parsed incrementally (http/request_parser.h), so

@@ -158,11 +158,12 @@ public:
   bool operator==(const AsyncClient &other) const;
   bool operator!=(const AsyncClient &other) const { return !(*this == other); }
 
-#if ASYNC_TCP_SSL_ENABLED
-  // secure: TLS; onConnect runs once the handshake is done and the peer verified.
-  bool connect(const IPAddress &ip, uint16_t port, bool secure = false);
-#else
   bool connect(const IPAddress &ip, uint16_t port);
+#if ASYNC_TCP_SSL_ENABLED
+  // ESPAsyncTCP's: secure runs TLS; onConnect runs once the handshake is done and the peer
+  // is verified. (Overloads, not a default argument: the library defines the two-argument
+  // calls for code built without the flag too.)
+  bool connect(const IPAddress &ip, uint16_t port, bool secure);
 #endif
   bool connect(ip_addr_t addr, uint16_t port);  // lwIP's address type, v4 or v6
 #if defined(ASYNCTCP_HAS_IPV6ADDRESS)
@@ -170,12 +171,10 @@ public:
     return connect(asynctcp::toIpAddr(ip), port);
   }
 #endif
-#if ASYNC_TCP_SSL_ENABLED
-  // Resolves asynchronously. With TLS, host is also the SNI name and the name the
-  // certificate must carry.
-  bool connect(const char *host, uint16_t port, bool secure = false);
-#else
   bool connect(const char *host, uint16_t port);  // resolves asynchronously
+#if ASYNC_TCP_SSL_ENABLED
+  // With TLS, host is also the SNI name and the name the certificate must carry.
+  bool connect(const char *host, uint16_t port, bool secure);
 #endif
   void close(bool now = false);  // graceful: queued data is still sent
   void stop() {

@@ -24,7 +24,7 @@ sigset_t stopSignals() {
 }
 
 [[noreturn]] void usage(const char *argv0, std::initializer_list<MillisecondsOption> extra) {
-  std::fprintf(stderr, "usage: %s [--host ADDRESS] [--port N] [--verbose]", argv0);
+  std::fprintf(stderr, "usage: %s [--host ADDRESS] [--port N] [--verbose] [--tls CERT KEY]", argv0);
   for (const MillisecondsOption &o : extra)
     std::fprintf(stderr, " [%s N]", o.name);
   std::fprintf(stderr, "\n");
@@ -66,6 +66,9 @@ ServerOptions parseServerOptions(int argc, char **argv, uint16_t defaultPort,
         usage(argv[0], extra);
     } else if (std::strcmp(argv[i], "--verbose") == 0) {
       o.verbose = true;
+    } else if (std::strcmp(argv[i], "--tls") == 0 && i + 2 < argc) {
+      o.tlsCert = argv[++i];
+      o.tlsKey = argv[++i];
     } else if (!parseExtra(argc, argv, i, extra)) {
       usage(argv[0], extra);
     }
@@ -85,7 +88,21 @@ void blockStopSignals() {
 }
 
 bool startListening(AsyncServer &server, const ServerOptions &o, const char *name) {
-  server.begin();
+  if (o.tlsCert) {
+#if ASYNC_TCP_SSL_ENABLED
+    if (!server.beginSecure(o.tlsCert, o.tlsKey, nullptr)) {
+      std::fprintf(stderr, "%s: cannot serve TLS with %s and %s (%s)\n", name, o.tlsCert, o.tlsKey,
+                   server.lastErrno() == EINVAL ? "they do not load" : "cannot listen");
+      return false;
+    }
+    std::printf("TLS with the certificate %s\n", o.tlsCert);
+#else
+    std::fprintf(stderr, "%s: --tls: AsyncTCP was built without TLS\n", name);
+    return false;
+#endif
+  } else {
+    server.begin();
+  }
   if (server.status() != LISTEN) {
     std::fprintf(stderr, "%s: cannot listen on %s:%u: %s\n", name, o.host, o.port,
                  std::strerror(server.lastErrno()));

@@ -17,6 +17,9 @@ struct ServerOptions {
   IPAddress address;
   uint16_t port = 0;
   bool verbose = false;
+  // --tls CERT KEY: PEM files; the server then speaks TLS (beginSecure()).
+  const char *tlsCert = nullptr;
+  const char *tlsKey = nullptr;
 };
 
 // An option of one server, in milliseconds: `--name N` sets *value, which holds the default.
@@ -34,7 +37,8 @@ ServerOptions parseServerOptions(int argc, char **argv, uint16_t defaultPort,
 // interrupting a callback.
 void blockStopSignals();
 
-// begin(), then the "listening on" line; on failure says why on stderr and returns false.
+// begin() (beginSecure() with --tls), then the "listening on" line; on failure says why on stderr
+// and returns false.
 bool startListening(AsyncServer &server, const ServerOptions &options, const char *name);
 
 // Waits for SIGINT/SIGTERM, ends the server, raises `stopping` (connections close themselves

@@ -22,33 +22,28 @@ bool AsyncClient::operator==(const AsyncClient &other) const {
   return _impl == other._impl;
 }
 
-#if ASYNC_TCP_SSL_ENABLED
-bool AsyncClient::connect(const IPAddress &ip, uint16_t port, bool secure) {
-  return Service::call([&] { return _impl->connectTo(ip, port, secure); });
-}
-#else
 bool AsyncClient::connect(const IPAddress &ip, uint16_t port) {
   return Service::call([&] { return _impl->connectTo(ip, port); });
 }
-#endif
 
 bool AsyncClient::connect(ip_addr_t addr, uint16_t port) {
   return connect(asynctcp::fromIpAddr(addr), port);
 }
 
-#if ASYNC_TCP_SSL_ENABLED
-bool AsyncClient::connect(const char *host, uint16_t port, bool secure) {
-#else
 bool AsyncClient::connect(const char *host, uint16_t port) {
-  const bool secure = false;
-#endif
+  return connectHost(_impl, host, port, false);
+}
+
+namespace asynctcp {
+bool connectHost(ClientImpl *impl, const char *host, uint16_t port, bool secure) {
   if (!host || !*host || !port)
     return false;
   IPAddress ip;
   if (ip.fromString(host))
-    return Service::call([&] { return _impl->connectTo(ip, port, secure, host); });
-  return Service::call([&] { return _impl->connectToHost(host, port, secure); });
+    return Service::call([&] { return impl->connectTo(ip, port, secure, host); });
+  return Service::call([&] { return impl->connectToHost(host, port, secure); });
 }
+}  // namespace asynctcp
 
 void AsyncClient::close(bool) {
   Service::call([&] { _impl->close(); });

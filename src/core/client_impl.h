@@ -209,6 +209,9 @@ private:
   }
 };
 
+// AsyncClient::connect(host, port[, secure]): an address literal, or a name to resolve.
+bool connectHost(ClientImpl *impl, const char *host, uint16_t port, bool secure);
+
 // ---- handlers ----
 
 // The handler runs without the core lock (Service::runCallback): what it needs is read

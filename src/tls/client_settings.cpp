@@ -60,6 +60,14 @@ void change(asynctcp::ClientImpl *impl, F &&f) {
 }
 }  // namespace
 
+bool AsyncClient::connect(const IPAddress &ip, uint16_t port, bool secure) {
+  return Service::call([&] { return _impl->connectTo(ip, port, secure); });
+}
+
+bool AsyncClient::connect(const char *host, uint16_t port, bool secure) {
+  return asynctcp::connectHost(_impl, host, port, secure);
+}
+
 void AsyncClient::setRootCa(const char *rootca, const size_t len) {
   std::string pem = pemText(rootca, len);
   change(_impl, [&](ClientTls &t) { t.config.caPem = std::move(pem); });

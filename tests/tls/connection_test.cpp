@@ -582,12 +582,12 @@ std::unique_ptr<AsyncServer> lineServer(std::atomic<int> &served) {
       [&served](void *, AsyncClient *c) {
         c->onData([&served](void *, AsyncClient *cl, void *data, size_t len) {
           std::string in(static_cast<char *>(data), len);
+          served++;  // before the answer: the peer may read it and exit before we return
           if (in.rfind("GET ", 0) == 0) {
             cl->write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n");
           } else {
             cl->write(("echo:" + in).c_str());
           }
-          served++;
           cl->close();
         });
         c->onDisconnect([](void *, AsyncClient *cl) { delete cl; });
