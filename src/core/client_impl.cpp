@@ -261,8 +261,10 @@ void ClientImpl::onReceivedPackets(struct pbuf *chain) {
 #if ASYNCTCP_TLS
     if (secure) {  // ciphertext: what the user does not hold is consumed now
       const size_t len = b->len;
+      extra->tls->cipherInDelivery = len;  // a close in a callback consumes it first
       const size_t held = tlsReceived(static_cast<const uint8_t *>(b->payload), len);
       pbuf_free(b);
+      extra->tls->cipherInDelivery = 0;
       if (conn && len > held)
         backend::consumed(conn, len - held);
       continue;
@@ -341,8 +343,10 @@ void ClientImpl::end(err_t err) {
 
 void ClientImpl::closeConn() {
 #if ASYNCTCP_TLS
-  if (secure)
+  if (secure) {
+    tlsConsumeAll();
     tlsGoodbye();
+  }
 #endif
   backend::close(conn);
   conn = nullptr;

@@ -190,6 +190,7 @@ private:
   void tlsFail();
   void tlsEstablished();
   void tlsGoodbye();          // close_notify ahead of a graceful close
+  void tlsConsumeAll();       // before a close: every ciphertext byte read (no RST for it)
   bool tlsDropUnannounced();  // an accepted connection that never reached onClient
   void closeConn();           // graceful close of conn, with close_notify over TLS
 

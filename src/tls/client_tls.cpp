@@ -173,11 +173,24 @@ void ClientImpl::tlsFail() {
   async_tcp_log_d("TLS: %s (%s)", tls::failureName(t.session->failure()),
                   t.session->failureDetail().c_str());
   if (conn) {
+    tlsConsumeAll();
     tlsFlush(0, true);  // the alert that tells the peer why, then our FIN
     backend::close(conn);
     conn = nullptr;
   }
   end(err);
+}
+
+// The session took every ciphertext byte it was given: a stack that resets a connection
+// closed with bytes unread (lwIP: tcp_close() with its window not reopened) must not, or the
+// peer loses the reply and close_notify ahead of the RST.
+void ClientImpl::tlsConsumeAll() {
+  ClientTls &t = *extra->tls;
+  const size_t n = t.cipherHeld + t.cipherInDelivery;
+  t.cipherHeld = 0;
+  t.cipherInDelivery = 0;
+  if (n)
+    backend::consumed(conn, n);
 }
 
 void ClientImpl::tlsGoodbye() {

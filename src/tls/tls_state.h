@@ -33,6 +33,7 @@ struct ClientTls {
   uint64_t cipherAcked = 0;      // ciphertext bytes the peer acknowledged, in total
   uint64_t plainAcked = 0;       // plaintext bytes reported to onAck, in total
   size_t cipherHeld = 0;         // ciphertext behind plaintext the user holds (ackLater)
+  size_t cipherInDelivery = 0;   // lwIP's pbuf being delivered: the core consumes it after
 
   void resetConnection() {
     session.reset();
@@ -41,6 +42,7 @@ struct ClientTls {
     out.clear();
     cipherAcked = plainAcked = 0;
     cipherHeld = 0;
+    cipherInDelivery = 0;
   }
 };
 
