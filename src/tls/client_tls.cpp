@@ -24,10 +24,11 @@ constexpr size_t kRecordOverhead = 64;
 constexpr size_t kAlertRoom = 64;
 
 // Ciphertext on its way to the backend: service-thread work under the core lock, one
-// buffer for every connection.
+// buffer for every connection. Never destroyed: the service thread outlives exit()'s
+// destructors.
 std::vector<uint8_t> &scratch() {
-  static std::vector<uint8_t> buffer;
-  return buffer;
+  static auto *buffer = new std::vector<uint8_t>();
+  return *buffer;
 }
 }  // namespace
 

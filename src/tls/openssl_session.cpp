@@ -173,6 +173,10 @@ Context::Context(const Config &config) : _config(config), _impl(std::make_unique
 Context::~Context() = default;
 
 std::shared_ptr<Context> Context::create(const Config &config, Failure *why, std::string *detail) {
+  // No clean-up at exit: the service thread is never joined and may still free a session
+  // while exit() runs OpenSSL's handlers (the program's first OpenSSL call decides this).
+  static const bool initialised = OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, nullptr) == 1;
+  (void)initialised;
   std::string ignored;
   if (!detail)
     detail = &ignored;

@@ -1,5 +1,6 @@
 #include "tls/test_certs.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -86,6 +87,9 @@ Ptr<X509> readCert(const std::string &pem) {
 }  // namespace
 
 KeyPair makeCa(const std::string &commonName) {
+  // The library's choice (src/tls/openssl_session.cpp): no OpenSSL clean-up at exit, while
+  // its service thread may still free a session. The test's first call decides it.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   Ptr<EVP_PKEY> key(EVP_EC_gen("P-256"));
   check(key != nullptr, "CA key");
   Ptr<X509> cert = newCert(key.get(), commonName, -3600, 10 * 86400);
