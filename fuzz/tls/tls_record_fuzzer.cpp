@@ -159,6 +159,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ::shutdown(fd, SHUT_WR);
   // The peer has finished: the server must end the connection, whatever it was sent.
   FUZZ_CHECK(readUntilEnd(fd, nullptr, 10s), "the server kept a finished connection open");
+  const linger reset{1, 0};  // no TIME_WAIT: a minute of inputs would use up the ports
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   ::close(fd);
   // Every connection announced ends, once, and nothing comes after its end.
   const Clock::time_point until = Clock::now() + 5s;
