@@ -107,22 +107,27 @@ backend::ConnOptions ClientImpl::options() const {
   return o;
 }
 
-bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port, bool tls, const char *host) {
-  if (state != CLOSED || endPending || dns())
-    return false;
+// A new connection's TLS: its session is made once TCP is up (tlsStart()).
+bool ClientImpl::prepareTls(bool tls, const char *host) {
 #if ASYNCTCP_TLS
   secure = tls;
   if (tls || (extra && extra->tls)) {
     ClientTls &t = ensureTls();
     t.resetConnection();
-    t.wanted = tls;
-    t.host = host ? host : ip.toString().c_str();
+    t.host = host;
   }
+  return true;
 #else
   (void)host;
-  if (tls)
-    return false;  // built without TLS
+  return !tls;  // built without TLS
 #endif
+}
+
+bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port, bool tls, const char *host) {
+  if (state != CLOSED || endPending || dns())
+    return false;
+  if (!prepareTls(tls, host ? host : ip.toString().c_str()))
+    return false;
   backend::ConnectResult r = backend::connect(ip, port, this, options());
   if (!r.conn) {
     // Could not even start (bad address, no fds): a false return, no callbacks.
@@ -139,18 +144,8 @@ bool ClientImpl::connectTo(const IPAddress &ip, uint16_t port, bool tls, const c
 bool ClientImpl::connectToHost(const char *host, uint16_t port, bool tls) {
   if (state != CLOSED || endPending || dns())
     return false;
-#if ASYNCTCP_TLS
-  secure = tls;
-  if (tls || (extra && extra->tls)) {
-    ClientTls &t = ensureTls();
-    t.resetConnection();
-    t.wanted = tls;
-    t.host = host;
-  }
-#else
-  if (tls)
-    return false;  // built without TLS
-#endif
+  if (!prepareTls(tls, host))
+    return false;
   backend::DnsQuery *q = backend::resolve(host, this);
   if (!q)
     return false;

@@ -194,6 +194,7 @@ private:
   bool tlsDropUnannounced();  // an accepted connection that never reached onClient
   void closeConn();           // graceful close of conn, with close_notify over TLS
 
+  bool prepareTls(bool tls, const char *host);
   void beginConnection(uint64_t now);
   void end(err_t err);
   void setAddresses(const IPAddress &local, uint16_t lport, const IPAddress &remote,

@@ -2,6 +2,7 @@
 // applied at the next secure connect (a changed setting makes a new context).
 #if ASYNCTCP_TLS
 
+#include <charconv>
 #include <cstring>
 
 #include "AsyncTCP.h"
@@ -15,23 +16,15 @@ using asynctcp::Service;
 namespace asynctcp {
 bool decodeHex(const char *hex, std::vector<uint8_t> *out) {
   out->clear();
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
   const size_t n = hex ? std::strlen(hex) : 0;
   if (n == 0 || n % 2)
     return false;
   for (size_t i = 0; i < n; i += 2) {
-    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
-    if (hi < 0 || lo < 0)
+    uint8_t byte = 0;
+    const std::from_chars_result r = std::from_chars(hex + i, hex + i + 2, byte, 16);
+    if (r.ec != std::errc() || r.ptr != hex + i + 2)
       return false;
-    out->push_back(uint8_t(hi << 4 | lo));
+    out->push_back(byte);
   }
   return true;
 }

@@ -24,7 +24,6 @@ struct ClientTls {
 
   // The connection's. The session lives until the next connect or the client is freed, so
   // plaintext handed to onData stays valid whatever the callback does.
-  bool wanted = false;  // connect(..., true): start TLS once TCP is up
   std::string host;     // SNI and the name the certificate must carry (may be an IP)
   std::unique_ptr<tls::Session> session;
   bool unannounced = false;      // accepted, and onClient has not run: its handshake runs
