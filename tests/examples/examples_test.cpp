@@ -5,6 +5,9 @@
 // namespace that main() makes for this process, so nothing leaves it.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -45,6 +48,61 @@ TEST_P(HttpExample, ServesCurl) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, HttpExample, ::testing::Values(false, true),
+                         [](const auto &info) { return info.param ? "IPv6" : "IPv4"; });
+
+// HTTPS as the README tells a user to serve it: a certificate from `openssl req`, the server
+// started with --tls, curl verifying it with --cacert (never -k), and https_client.
+class HttpsExample : public Examples, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(HttpsExample, ServesCurlAndHttpsClientWithTheCertificateVerified) {
+#if !ASYNCTCP_EXAMPLES_TLS
+  GTEST_SKIP() << "AsyncTCP built without TLS (-DASYNCTCP_TLS=OFF)";
+#endif
+  const bool v6 = GetParam();
+  std::string ip = hostFor(v6);
+  if (v6)
+    ip = ip.substr(1, ip.size() - 2);  // the brackets are the URL's
+  char dir[] = "/tmp/asynctcp-https-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
+  std::string out;
+  ASSERT_EQ(run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-nodes", "-days", "1", "-subj", "/CN=" + ip, "-addext", "subjectAltName=IP:" + ip,
+                 "-keyout", key, "-out", cert},
+                out),
+            0)
+      << out;
+  Server server(ASYNCTCP_HTTP_SERVER, bindFor(v6), {"--tls", cert, key});
+  ASSERT_GT(server.port, 0) << server.output();
+  const std::string base = "https://" + hostFor(v6) + ":" + std::to_string(server.port);
+  ASSERT_EQ(run({"curl", "-sS", "-g", "-i", "--max-time", "10", "--cacert", cert, base + "/"}, out),
+            0)
+      << out;
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
+  EXPECT_NE(out.find("\r\n\r\nHello, World!\n"), std::string::npos) << out;
+  // A body of many records, over keep-alive after a first request.
+  ASSERT_EQ(run({"curl", "-sS", "-g", "--max-time", "20", "--cacert", cert, "-o", "/dev/null", "-o",
+                 "/dev/null", "-w", "%{http_code}:%{size_download}:%{num_connects} ", base + "/",
+                 base + "/bytes/1000000"},
+                out),
+            0)
+      << out;
+  EXPECT_EQ(out, "200:14:1 200:1000000:0 ");
+  // Without the certificate curl refuses the server: verification is on.
+  EXPECT_EQ(run({"curl", "-sS", "-g", "--max-time", "10", "-o", "/dev/null", base + "/"}, out), 60)
+      << out;
+  if (!kLwip) {  // one lwIP stack per process: the client would need a TAP device of its own
+    EXPECT_EQ(run({ASYNCTCP_HTTPS_CLIENT, "--cacert", cert, base + "/"}, out), 0) << out;
+    EXPECT_NE(out.find("Hello, World!"), std::string::npos) << out;
+    EXPECT_EQ(run({ASYNCTCP_HTTPS_CLIENT, base + "/"}, out), 1) << out;
+    EXPECT_NE(out.find("TLS certificate not trusted (-62)"), std::string::npos) << out;
+  }
+  EXPECT_EQ(server.stop(), 0) << server.output();
+  EXPECT_NE(server.output().find("0 connections left"), std::string::npos) << server.output();
+  std::system((std::string("rm -rf ") + dir).c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, HttpsExample, ::testing::Values(false, true),
                          [](const auto &info) { return info.param ? "IPv6" : "IPv4"; });
 
 TEST_F(Examples, EchoServerAnswersNc) {
