@@ -68,7 +68,7 @@ bool EchoRun::pump(Stream &s, uint64_t now) {
   while (s.sendPos > 0 || (_sending && s.sent - s.recvd < window)) {
     if (s.sendPos == 0)
       s.startedAt[s.sent % window] = now;
-    ssize_t w = ::send(s.fd, message(s, s.sent) + s.sendPos, _o.size - s.sendPos, MSG_NOSIGNAL);
+    ssize_t w = ioSend(s.fd, message(s, s.sent) + s.sendPos, _o.size - s.sendPos);
     if (w < 0) {
       if (errno == EAGAIN || errno == EINTR)
         return true;
@@ -87,7 +87,7 @@ bool EchoRun::pump(Stream &s, uint64_t now) {
 // Reads what has come back and checks it. Returns false on a fault (reported).
 bool EchoRun::drain(Stream &s, bool peerClosing) {
   for (;;) {
-    ssize_t n = ::recv(s.fd, _buf, sizeof _buf, 0);
+    ssize_t n = ioRecv(s.fd, _buf, sizeof _buf);
     if (n == 0)
       return fail("closed by the server", s);
     if (n < 0) {
@@ -122,8 +122,9 @@ bool EchoRun::drain(Stream &s, bool peerClosing) {
     if (!pump(s, now))
       return false;
     // A short read drained the socket and the next data brings a new edge; a FIN that was
-    // already signalled brings none, so then read on to see it.
-    if (size_t(n) < sizeof _buf && !peerClosing)
+    // already signalled brings none, so then read on to see it. Over TLS a read ends at a
+    // record, short or not: read on until the session says it waits.
+    if (size_t(n) < sizeof _buf && !peerClosing && !_o.tls)
       return true;
   }
 }
@@ -210,7 +211,7 @@ int EchoRun::run() {
     }
   }
   for (int fd : fds)
-    ::close(fd);
+    ioClose(fd);
   ::close(ep);
   if (!ok)
     return kBadEcho;

@@ -55,7 +55,7 @@ int runIdle(const Options &o) {
     }
   }
   for (int fd : fds)
-    ::close(fd);
+    ioClose(fd);
   ::close(ep);
   std::printf("result mode=idle conns=%zu setup_seconds=%.3f dropped=%zu errors=%zu\n", fds.size(),
               setupSeconds, dropped, dropped);

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstddef>
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +28,7 @@ struct Options {
   double hold = 120;      // idle: longest wait for SIGTERM once ready
   int cpu = -1;           // pin to this CPU
   int serverPid = 0;      // when set, the server's CPU time over the measured window is reported
+  bool tls = false;       // echo, idle: every connection speaks TLS (tls_io.cpp)
 };
 
 constexpr size_t kHelloSize = 64;
@@ -46,6 +49,15 @@ void helloFor(uint64_t id, char out[kHelloSize]);
 // Opens n connections, at most `parallel` in setup at once, each proven with one echo of its
 // greeting. On failure returns false with a reason and closes what it opened.
 bool connectAll(const Options &o, int n, int parallel, std::vector<int> &fds, std::string &error);
+
+// Connection I/O, TLS or not (tls_io.cpp): send/recv semantics (-1 with EAGAIN to wait, 0 at
+// the peer's end). tlsHandshake(): 1 done (or no TLS), 0 to wait for the socket, -1 failed.
+bool enableTls();
+bool tlsEnabled();
+int tlsHandshake(int fd);
+ssize_t ioSend(int fd, const void *data, size_t len);
+ssize_t ioRecv(int fd, void *buf, size_t len);
+void ioClose(int fd);
 
 int runEcho(const Options &o);
 int runChurn(const Options &o);

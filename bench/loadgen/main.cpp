@@ -17,6 +17,7 @@ namespace {
       "usage: loadgen --mode echo|churn|idle --port N [--conns N] [--size BYTES]\n"
       "               [--window N] [--warmup S] [--duration S] [--hold S] [--cpu N]\n"
       "               [--server-pid PID]  (reports the server's CPU time while measuring)\n"
+      "               [--tls 1]  (echo, idle: every connection speaks TLS)\n"
       "  echo:  --conns connections, each keeping --window messages of --size bytes\n"
       "         in flight; reports MB/s, messages/s and latency percentiles\n"
       "  churn: --conns connections at once, each: connect, one 64-byte echo, close\n"
@@ -59,6 +60,8 @@ loadgen::Options parse(int argc, char **argv) {
       o.cpu = int(number(v, -1, CPU_SETSIZE - 1));
     else if (!std::strcmp(a, "--server-pid"))
       o.serverPid = int(number(v, 1, 1 << 30));
+    else if (!std::strcmp(a, "--tls"))
+      o.tls = number(v, 0, 1) == 1;
     else
       usage();
   }
@@ -89,6 +92,10 @@ int main(int argc, char **argv) {
   loadgen::Options o = parse(argc, argv);
   prepareProcess(o);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  if (o.tls && !loadgen::enableTls()) {
+    std::fprintf(stderr, "loadgen: no TLS client context\n");
+    return loadgen::kSetupFailed;
+  }
   if (o.mode == "echo")
     return loadgen::runEcho(o);
   if (o.mode == "churn")

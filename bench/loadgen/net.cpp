@@ -74,6 +74,7 @@ namespace {
 struct Pending {
   int fd = -1;
   uint64_t id = 0;
+  bool secured = false;  // the TLS handshake is done (at once without --tls)
   bool sent = false;
   size_t got = 0;
   char echo[kHelloSize];
@@ -83,10 +84,22 @@ struct Pending {
 int advance(Pending &p, uint32_t events, std::string &error) {
   char hello[kHelloSize];
   helloFor(p.id, hello);
-  if (!p.sent) {
-    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+  if (!p.secured) {
+    if (!(events & (EPOLLOUT | EPOLLIN | EPOLLERR | EPOLLHUP)))
       return 0;
-    ssize_t w = ::send(p.fd, hello, kHelloSize, MSG_NOSIGNAL);
+    const int h = tlsHandshake(p.fd);
+    if (h < 0) {
+      error = "TLS handshake failed";
+      return -1;
+    }
+    if (h == 0)
+      return 0;
+    p.secured = true;
+  }
+  if (!p.sent) {
+    ssize_t w = ioSend(p.fd, hello, kHelloSize);
+    if (w < 0 && errno == EAGAIN)
+      return 0;
     if (w != ssize_t(kHelloSize)) {
       error = std::string("connect/send: ") + (w < 0 ? std::strerror(errno) : "short write");
       return -1;
@@ -94,7 +107,7 @@ int advance(Pending &p, uint32_t events, std::string &error) {
     p.sent = true;
   }
   for (;;) {
-    ssize_t n = ::recv(p.fd, p.echo + p.got, kHelloSize - p.got, 0);
+    ssize_t n = ioRecv(p.fd, p.echo + p.got, kHelloSize - p.got);
     if (n > 0) {
       p.got += size_t(n);
       if (p.got < kHelloSize)
@@ -166,7 +179,7 @@ bool connectAll(const Options &o, int n, int parallel, std::vector<int> &fds, st
   ::close(ep);
   if (!ok) {
     for (int fd : fds)
-      ::close(fd);
+      ioClose(fd);
     fds.clear();
   }
   return ok;

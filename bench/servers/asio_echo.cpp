@@ -3,6 +3,7 @@
 // async_write of what was read, then read again. Reading waits while a write is pending, which
 // is the back-pressure. The session buffer is the read size every peer uses; being owned per
 // connection (a pending read needs its buffer), it is part of Asio's memory per connection.
+// With --tls CERT KEY the stream is asio::ssl's (the TLS echo row).
 #include <asio.hpp>
 
 #include <array>
@@ -14,16 +15,19 @@
 
 namespace {
 
-using asio::ip::tcp;
-
-class EchoSession : public std::enable_shared_from_this<EchoSession> {
+template <class StreamType>
+class EchoSession : public std::enable_shared_from_this<EchoSession<StreamType>> {
 public:
-  explicit EchoSession(tcp::socket socket) : _socket(std::move(socket)) {}
-  void start() { read(); }
+  using Stream = StreamType;
+  explicit EchoSession(Stream stream) : _socket(std::move(stream)) {}
+  void start() {
+    auto self = this->shared_from_this();
+    bench::asioBegin(_socket, [this, self] { read(); });
+  }
 
 private:
   void read() {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     _socket.async_read_some(asio::buffer(_data), [this, self](asio::error_code ec, size_t n) {
       if (!ec)
         write(n);
@@ -31,14 +35,14 @@ private:
   }
 
   void write(size_t n) {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     asio::async_write(_socket, asio::buffer(_data, n), [this, self](asio::error_code ec, size_t) {
       if (!ec)
         read();
     });
   }
 
-  tcp::socket _socket;
+  Stream _socket;
   std::array<char, bench::kReadSize> _data;
 };
 

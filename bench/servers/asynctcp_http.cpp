@@ -1,11 +1,13 @@
 // asynctcp_http: ours, in the ESP32 AsyncTCP style. onData counts the requests a read
 // completes and writes their responses as far as space() allows; the rest is owed and
 // written from onAck, and meanwhile the read is held back with ackLater() so a client that
-// pipelines faster than it reads is flow-controlled by the kernel window.
+// pipelines faster than it reads is flow-controlled by the kernel window. With --tls CERT KEY
+// it serves HTTPS (the TLS rows); with --close each request gets its own connection.
 #include <AsyncTCP.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 #include "support/asynctcp_serve.h"
 #include "support/http_hello.h"
@@ -39,9 +41,18 @@ bool respond(HttpConnection *conn, AsyncClient *client) {
   return true;
 }
 
+bool g_close = false;  // --close: one request per connection
+
 void onData(void *arg, AsyncClient *client, void *data, size_t len) {
   auto *conn = static_cast<HttpConnection *>(arg);
   conn->owed += conn->requests.feed(static_cast<const char *>(data), len);
+  if (g_close) {
+    if (conn->owed)  // the answer, then close(): queued data still goes out, before the FIN
+      client->write(bench::http::kResponseClose, bench::http::kResponseCloseSize);
+    if (conn->owed)
+      client->close();
+    return;
+  }
   if (!respond(conn, client)) {
     client->ackLater();
     conn->held += len;
@@ -66,5 +77,7 @@ void onClient(void *, AsyncClient *client) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i)
+    g_close = g_close || std::string(argv[i]) == "--close";
   return bench::serveAsyncTcp("asynctcp_http", argc, argv, onClient);
 }

@@ -22,7 +22,9 @@ launch_server() {  # BINARY CPU [WRAPPER...]
     */asynctcp_*) engine=(env ASYNCTCP_ENGINE=io_uring) ;;
   esac
   : >"$tmp/server.out"
-  "${engine[@]}" "$@" "$binary" --port 0 --cpu "$cpu" >"$tmp/server.out" 2>"$tmp/server.err" &
+  # server_extra: the caller's further server arguments (the TLS rows' --tls CERT KEY).
+  "${engine[@]}" "$@" "$binary" --port 0 --cpu "$cpu" ${server_extra[@]+"${server_extra[@]}"} \
+    >"$tmp/server.out" 2>"$tmp/server.err" &
   spid=$!
   sport=""
   for _ in $(seq 500); do

@@ -10,13 +10,23 @@
 
 namespace bench {
 
+// With --tls CERT KEY it serves TLS (beginSecure()): the same callbacks, in plaintext.
 inline int serveAsyncTcp(const char *name, int argc, char **argv, AcConnectHandler onClient) {
   ServerArgs args = parseServerArgs(argc, argv);
   startServerProcess(args);  // before the library starts its service thread
   AsyncServer server(IPAddress(127, 0, 0, 1), args.port);
   server.setNoDelay(true);
   server.onClient(std::move(onClient), nullptr);
-  server.begin();
+  if (args.tlsCert) {
+#if ASYNC_TCP_SSL_ENABLED
+    server.beginSecure(args.tlsCert, args.tlsKey, nullptr);
+#else
+    std::fprintf(stderr, "%s: AsyncTCP was built without TLS\n", name);
+    return 1;
+#endif
+  } else {
+    server.begin();
+  }
   if (server.status() != LISTEN) {
     std::fprintf(stderr, "%s: cannot listen (errno %d)\n", name, server.lastErrno());
     return 1;

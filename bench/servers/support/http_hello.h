@@ -11,6 +11,10 @@ namespace bench::http {
 constexpr char kResponse[] = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!";
 constexpr size_t kResponseSize = sizeof(kResponse) - 1;
 constexpr size_t kBatch = 64;  // responses in one block; more requests take several writes
+// With --close (a new connection, and over TLS a new handshake, per request): the one answer.
+constexpr char kResponseClose[] =
+    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 13\r\n\r\nHello, World!";
+constexpr size_t kResponseCloseSize = sizeof(kResponseClose) - 1;
 
 // Counts complete requests in a byte stream. The terminator may be split across reads, so
 // how much of it has been seen is kept between calls.

@@ -61,7 +61,7 @@ void *signalThread(void *) {
 }
 
 [[noreturn]] void usage(const char *argv0) {
-  std::fprintf(stderr, "usage: %s [--port N] [--cpu N]\n", argv0);
+  std::fprintf(stderr, "usage: %s [--port N] [--cpu N] [--tls CERT KEY] [--close]\n", argv0);
   std::exit(2);
 }
 
@@ -82,6 +82,11 @@ ServerArgs parseServerArgs(int argc, char **argv) {
       args.port = uint16_t(parseNumber(argv[++i], 0, 65535, argv[0]));
     else if (std::strcmp(argv[i], "--cpu") == 0 && i + 1 < argc)
       args.cpu = int(parseNumber(argv[++i], -1, CPU_SETSIZE - 1, argv[0]));
+    else if (std::strcmp(argv[i], "--tls") == 0 && i + 2 < argc) {
+      args.tlsCert = argv[++i];
+      args.tlsKey = argv[++i];
+    } else if (std::strcmp(argv[i], "--close") == 0)
+      args.close = true;
     else
       usage(argv[0]);
   }

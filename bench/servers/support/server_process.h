@@ -15,9 +15,13 @@ constexpr unsigned kReadSize = 64 * 1024;
 struct ServerArgs {
   uint16_t port = 0;  // 0: an ephemeral port, announced on stdout
   int cpu = -1;       // pin the process to this CPU; -1: no pinning
+  // The TLS rows (HTTP servers that speak TLS): --tls CERT KEY, PEM files.
+  const char *tlsCert = nullptr;
+  const char *tlsKey = nullptr;
+  bool close = false;  // --close: each response says "Connection: close", then the server closes
 };
 
-// Parses --port N and --cpu N; prints usage and exits on anything else.
+// Parses --port N, --cpu N, --tls CERT KEY and --close; prints usage and exits on anything else.
 ServerArgs parseServerArgs(int argc, char **argv);
 
 // Call first in main(), before any other thread exists (threads inherit the signal mask and
