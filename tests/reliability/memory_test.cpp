@@ -52,7 +52,10 @@ TEST(MemoryPerConnection, ReturnsToBaselineAfterFiveThousandConnections) {
         ASSERT_TRUE(l->waitDisconnected());
     }
   };
-  cycle(500);  // warm-up: the library's and the allocator's steady state
+  // Warm-up with as many connections as are measured: the library's and the allocator's high
+  // water marks (vectors of ends and completions sized by the busiest pass, which a loaded
+  // machine makes busier) are reached here, so what the measured cycle adds is what leaks.
+  cycle(total);
   ASSERT_TRUE(waitFor([&] { return live.load() == 0; }));
   const size_t fds = openFdCount();
   const size_t heap0 = heapInUse();
@@ -60,7 +63,11 @@ TEST(MemoryPerConnection, ReturnsToBaselineAfterFiveThousandConnections) {
   cycle(total);
   ASSERT_TRUE(waitFor([&] { return live.load() == 0; }));
   EXPECT_TRUE(waitFdsAtMost(fds, 3000ms)) << openFdCount() << " fds, baseline " << fds;
-  const size_t heap1 = heapInUse();
+  // The last batch was deleted on this thread: the service thread frees its state at the end
+  // of its next pass. A leak never comes back down; give that pass a moment.
+  size_t heap1 = heapInUse();
+  if (!kSanitized)
+    waitFor([&] { return (heap1 = heapInUse()) < heap0 + 64 * 1024; }, 2000ms);
   const size_t rss1 = rssKiB();
   std::printf("[memory] %d connections: heap %zu -> %zu bytes, RSS %zu -> %zu KiB\n", total, heap0,
               heap1, rss0, rss1);
@@ -72,6 +79,6 @@ TEST(MemoryPerConnection, ReturnsToBaselineAfterFiveThousandConnections) {
   if (!kAsan) {  // ASan's quarantine holds freed memory on purpose
     EXPECT_LT(rss1, rss0 + 16 * 1024) << "RSS grew by " << (rss1 - rss0) << " KiB";
   }
-  EXPECT_EQ(accepted.load(), 500 + total);
+  EXPECT_EQ(accepted.load(), 2 * total);
   server.end();
 }
