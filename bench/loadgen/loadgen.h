@@ -6,8 +6,8 @@
 // corrupted or stalled data, or closed a connection; 4 the run produced no result.
 #pragma once
 
-#include <cstddef>
 #include <sys/types.h>
+#include <cstddef>
 
 #include <cstdint>
 #include <string>
