@@ -106,6 +106,10 @@ using namespace arduino;
 #define ASYNC_TCP_ERR_TLS_ALERT (-68)      // the peer refused the handshake with an alert
 #define ASYNC_TCP_ERR_TLS_CONFIG (-69)     // our own certificate, key or CA does not load
 
+// TLS versions for setTlsVersions() (their wire numbers, as OpenSSL's TLS1_2_VERSION).
+#define ASYNC_TCP_TLS_1_2 0x0303
+#define ASYNC_TCP_TLS_1_3 0x0304
+
 class AsyncClient;
 
 typedef std::function<void(void *, AsyncClient *)> AcConnectHandler;
@@ -263,6 +267,8 @@ public:
   void setPsk(const char *psk_ident, const char *psk);
   bool addServerFingerprint(const uint8_t *sha256, size_t len = 32);
   void setInsecure(bool insecure = true);
+  // [ext] The TLS versions to offer (default: 1.2 to 1.3); false for anything else.
+  bool setTlsVersions(uint16_t min, uint16_t max = ASYNC_TCP_TLS_1_3);
   bool secure() const;  // the connection (or the one being made) uses TLS
   SSL *getSSL();        // OpenSSL's session while connected over TLS, else null
 #endif
@@ -310,6 +316,8 @@ public:
   // Pre-shared key (hex) instead of, or beside, a certificate: set before beginSecure(),
   // which then takes null cert and key for PSK alone.
   void setPsk(const char *psk_ident, const char *psk);
+  // [ext] The TLS versions to accept (default: 1.2 to 1.3), set before beginSecure().
+  bool setTlsVersions(uint16_t min, uint16_t max = ASYNC_TCP_TLS_1_3);
 #endif
 
   // Beyond the ESP32 API: the bound port (useful after binding port 0), 0 when not listening.

@@ -14,6 +14,10 @@ using asynctcp::ClientTls;
 using asynctcp::Service;
 
 namespace asynctcp {
+bool validTlsVersions(uint16_t min, uint16_t max) {
+  return min >= ASYNC_TCP_TLS_1_2 && max <= ASYNC_TCP_TLS_1_3 && min <= max;
+}
+
 bool decodeHex(const char *hex, std::vector<uint8_t> *out) {
   out->clear();
   const size_t n = hex ? std::strlen(hex) : 0;
@@ -90,6 +94,16 @@ bool AsyncClient::addServerFingerprint(const uint8_t *sha256, size_t len) {
   if (!sha256 || len != 32)
     return false;
   change(_impl, [&](ClientTls &t) { t.config.pins.emplace_back(sha256, sha256 + len); });
+  return true;
+}
+
+bool AsyncClient::setTlsVersions(uint16_t min, uint16_t max) {
+  if (!asynctcp::validTlsVersions(min, max))
+    return false;
+  change(_impl, [&](ClientTls &t) {
+    t.config.minVersion = min;
+    t.config.maxVersion = max;
+  });
   return true;
 }
 

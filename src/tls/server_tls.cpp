@@ -31,6 +31,12 @@ void ServerImpl::forgetHandshake(ClientImpl *c) {
 }  // namespace asynctcp
 
 namespace {
+ServerTls &ensureTls(asynctcp::ServerImpl *impl) {
+  if (!impl->tls)
+    impl->tls = new ServerTls();
+  return *impl->tls;
+}
+
 // The PEM text `what` names: PEM text itself, or a file, read through the handler when
 // there is one (ESPAsyncTCP's way: firmware without a filesystem serves it from flash).
 bool loadPem(const char *what, const AcSSlFileHandler &handler, void *arg, std::string *pem) {
@@ -58,10 +64,9 @@ bool loadPem(const char *what, const AcSSlFileHandler &handler, void *arg, std::
 
 void AsyncServer::onSslFileRequest(AcSSlFileHandler cb, void *arg) {
   Service::call([&] {
-    if (!_impl->tls)
-      _impl->tls = new ServerTls();
-    _impl->tls->fileHandler = std::move(cb);
-    _impl->tls->fileArg = arg;
+    ServerTls &t = ensureTls(_impl);
+    t.fileHandler = std::move(cb);
+    t.fileArg = arg;
   });
 }
 
@@ -70,11 +75,21 @@ void AsyncServer::setPsk(const char *psk_ident, const char *psk) {
   if (psk && !asynctcp::decodeHex(psk, &key))
     key.clear();  // beginSecure() then fails on a PSK identity without a key
   Service::call([&] {
-    if (!_impl->tls)
-      _impl->tls = new ServerTls();
-    _impl->tls->pskIdentity = psk_ident ? psk_ident : "";
-    _impl->tls->psk = std::move(key);
+    ServerTls &t = ensureTls(_impl);
+    t.pskIdentity = psk_ident ? psk_ident : "";
+    t.psk = std::move(key);
   });
+}
+
+bool AsyncServer::setTlsVersions(uint16_t min, uint16_t max) {
+  if (!asynctcp::validTlsVersions(min, max))
+    return false;
+  Service::call([&] {
+    ServerTls &t = ensureTls(_impl);
+    t.minVersion = min;
+    t.maxVersion = max;
+  });
+  return true;
 }
 
 bool AsyncServer::beginSecure(const char *cert, const char *private_key_file,
@@ -90,6 +105,8 @@ bool AsyncServer::beginSecure(const char *cert, const char *private_key_file,
       arg = t->fileArg;
       config.pskIdentity = t->pskIdentity;
       config.psk = t->psk;
+      config.minVersion = t->minVersion;
+      config.maxVersion = t->maxVersion;
     }
   });
   const bool psk = !config.pskIdentity.empty();
@@ -114,9 +131,7 @@ bool AsyncServer::beginSecure(const char *cert, const char *private_key_file,
       _impl->lastErrno = EINVAL;
       return false;
     }
-    if (!_impl->tls)
-      _impl->tls = new ServerTls();
-    _impl->tls->context = std::move(context);
+    ensureTls(_impl).context = std::move(context);
     _impl->begin();
     return _impl->listener != nullptr;
   });

@@ -24,7 +24,7 @@ struct ClientTls {
 
   // The connection's. The session lives until the next connect or the client is freed, so
   // plaintext handed to onData stays valid whatever the callback does.
-  std::string host;     // SNI and the name the certificate must carry (may be an IP)
+  std::string host;  // SNI and the name the certificate must carry (may be an IP)
   std::unique_ptr<tls::Session> session;
   bool unannounced = false;      // accepted, and onClient has not run: its handshake runs
   ServerImpl *server = nullptr;  // the server to announce it to (null: the server went)
@@ -51,6 +51,7 @@ struct ServerTls {
   std::shared_ptr<tls::Context> context;
   std::string pskIdentity;
   std::vector<uint8_t> psk;
+  uint16_t minVersion = ASYNC_TCP_TLS_1_2, maxVersion = ASYNC_TCP_TLS_1_3;
   AcSSlFileHandler fileHandler;
   void *fileArg = nullptr;
   std::vector<struct ClientImpl *> handshaking;
@@ -58,6 +59,8 @@ struct ServerTls {
 
 // The error code onError reports for a failed session.
 err_t tlsError(tls::Failure f);
+// 1.2 and 1.3 are what the library speaks (ASYNC_TCP_TLS_1_2 .. _1_3).
+bool validTlsVersions(uint16_t min, uint16_t max);
 // A PSK as AsyncTCPSock takes it: hex digits, two per byte. False if it is not that.
 bool decodeHex(const char *hex, std::vector<uint8_t> *out);
 

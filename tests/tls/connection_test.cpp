@@ -3,11 +3,13 @@
 // and exactly one onError + onDisconnect.
 #include <gtest/gtest.h>
 
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <tuple>
 
 #include <sys/socket.h>
 
@@ -85,13 +87,20 @@ std::vector<std::string> failedWith(int code) {
 
 // ---- both sides ours ----
 
-class TlsEcho : public ::testing::TestWithParam<size_t> {};
+// (TLS version, bytes): both sides ours, held to one version.
+class TlsEcho : public ::testing::TestWithParam<std::tuple<uint16_t, size_t>> {};
 
 TEST_P(TlsEcho, BytesComeBackWholeAndOnAckCountsThePlaintext) {
-  const size_t size = GetParam();
-  EchoServer echo(secureServer(certs().server));
+  const uint16_t version = std::get<0>(GetParam());
+  const size_t size = std::get<1>(GetParam());
+  auto server = std::make_unique<AsyncServer>(loopback4(), 0);
+  ASSERT_TRUE(server->setTlsVersions(version, version));
+  ASSERT_TRUE(
+      server->beginSecure(certs().server.certPem.c_str(), certs().server.keyPem.c_str(), nullptr));
+  EchoServer echo(std::move(server));
   ASSERT_TRUE(echo.listening());
   AsyncClient c;
+  ASSERT_TRUE(c.setTlsVersions(version, version));
   c.setSendBuffer(size >= kMiB ? kMiB : 64 * kKiB);
   trustTestCa(c);
   ClientLog log;
@@ -110,7 +119,8 @@ TEST_P(TlsEcho, BytesComeBackWholeAndOnAckCountsThePlaintext) {
   ASSERT_TRUE(c.connect(ipText(loopback4()).c_str(), echo.port(), true));
   ASSERT_TRUE(log.waitConnected(10000ms)) << ::testing::PrintToString(log.events());
   EXPECT_TRUE(c.secure());
-  EXPECT_NE(c.getSSL(), nullptr);
+  ASSERT_NE(c.getSSL(), nullptr);
+  EXPECT_EQ(SSL_version(c.getSSL()), int(version));  // the version asked for, not the default
   ASSERT_TRUE(log.waitReceived(size, 120000ms)) << log.received() << " of " << size;
   EXPECT_EQ(log.received(), size);
   EXPECT_EQ(checksum(log.data()), checksum(sender.payload()));
@@ -125,10 +135,50 @@ TEST_P(TlsEcho, BytesComeBackWholeAndOnAckCountsThePlaintext) {
   EXPECT_EQ(log.lateCallbacks(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, TlsEcho,
-                         ::testing::Values(size_t(1), size_t(100), size_t(16 * 1024),
-                                           size_t(16 * 1024 + 1), size_t(100000), size_t(kMiB),
-                                           size_t(16 * kMiB)));
+INSTANTIATE_TEST_SUITE_P(
+    Sizes, TlsEcho,
+    ::testing::Combine(::testing::Values(uint16_t(ASYNC_TCP_TLS_1_2), uint16_t(ASYNC_TCP_TLS_1_3)),
+                       ::testing::Values(size_t(1), size_t(100), size_t(16 * 1024),
+                                         size_t(16 * 1024 + 1), size_t(100000), size_t(kMiB),
+                                         size_t(16 * kMiB))),
+    [](const auto &info) {
+      return std::string(std::get<0>(info.param) == ASYNC_TCP_TLS_1_2 ? "Tls12_" : "Tls13_") +
+             std::to_string(std::get<1>(info.param));
+    });
+
+TEST(TlsClient, NoCommonVersionIsRefused) {
+  auto server = std::make_unique<AsyncServer>(loopback4(), 0);
+  ASSERT_TRUE(server->setTlsVersions(ASYNC_TCP_TLS_1_2, ASYNC_TCP_TLS_1_2));
+  EXPECT_FALSE(server->setTlsVersions(0x0301));  // TLS 1.0: not spoken
+  EXPECT_FALSE(server->setTlsVersions(ASYNC_TCP_TLS_1_3, ASYNC_TCP_TLS_1_2));
+  ASSERT_TRUE(
+      server->beginSecure(certs().server.certPem.c_str(), certs().server.keyPem.c_str(), nullptr));
+  EchoServer echo(std::move(server));
+  AsyncClient c;
+  trustTestCa(c);
+  ASSERT_TRUE(c.setTlsVersions(ASYNC_TCP_TLS_1_3));
+  ClientLog log;
+  log.attach(c);
+  ASSERT_TRUE(c.connect(loopback4(), echo.port(), true));
+  ASSERT_TRUE(log.waitDisconnected(10000ms));
+  EXPECT_EQ(log.lifecycle(), failedWith(ASYNC_TCP_ERR_TLS_ALERT));  // its protocol_version alert
+  EXPECT_EQ(echo.accepted(), 0);
+}
+
+TEST(TlsClient, CloseSendsCloseNotifyBeforeTheFin) {
+  TlsPeer peer(TlsPeer::Script::Echo, certs().server);
+  AsyncClient c;
+  trustTestCa(c);
+  ClientLog log;
+  log.attach(c, writeOnConnect("bye"));
+  ASSERT_TRUE(c.connect(peer.ip(), peer.port(), true));
+  ASSERT_TRUE(log.waitReceived(3, 10000ms)) << ::testing::PrintToString(log.events());
+  c.close();
+  ASSERT_TRUE(log.waitDisconnected());
+  ASSERT_TRUE(waitFor([&] { return peer.peerEnded(); }));
+  EXPECT_TRUE(peer.closeNotifyReceived());
+  EXPECT_TRUE(log.errors().empty());
+}
 
 TEST(TlsClient, ConnectsByNameAndTheNameIsChecked) {
   FakeDnsServer dns(FakeDnsServer::Mode::AnswerLoopback);

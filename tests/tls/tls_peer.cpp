@@ -66,6 +66,8 @@ void TlsPeer::run() {
       return;
     }
     session->feed(reinterpret_cast<const uint8_t *>(buf), size_t(n));
+    if (session->peerClosed())
+      _closeNotify = true;
     if (!flush())
       return;
     if (!session->handshakeDone())

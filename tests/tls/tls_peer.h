@@ -34,6 +34,7 @@ public:
   bool handshakeDone() const { return _handshakeDone.load(); }
   size_t plaintextReceived() const { return _received.load(); }
   bool peerEnded() const { return _ended.load(); }  // the client's FIN or RST came
+  bool closeNotifyReceived() const { return _closeNotify.load(); }
   void drain() { _drain = true; }
 
 private:
@@ -42,7 +43,7 @@ private:
   KeyPair _identity;
   RawListener _listener;
   std::atomic<bool> _stop{false}, _accepted{false}, _handshakeDone{false}, _ended{false},
-      _drain{false};
+      _drain{false}, _closeNotify{false};
   std::atomic<size_t> _received{0};
   std::thread _thread;
 };
