@@ -630,6 +630,47 @@ TEST_P(TlsVersion, OurClientAgainstOpensslServer) {
   EXPECT_TRUE(log.errors().empty());
 }
 
+TEST(TlsClient, PresentsItsCertificateToAServerThatRequiresOne) {
+  TempDir dir;
+  const std::string cert = dir.write("cert.pem", certs().server.certPem);
+  const std::string key = dir.write("key.pem", certs().server.keyPem);
+  const std::string ca = dir.write("ca.pem", certs().ca.certPem);
+  const KeyPair client = tst::tls::makeLeaf(certs().ca, "device-7", {"device-7"});
+  for (bool presents : {true, false}) {
+    ChildProcess server;
+    ASSERT_TRUE(
+        server.start({"openssl", "s_server", "-accept", ipText(peerIp4()) + ":0", "-cert", cert,
+                      "-key", key, "-CAfile", ca, "-Verify", "1", "-naccept", "1", "-rev"}))
+        << server.error();
+    ASSERT_TRUE(server.waitForText("ACCEPT", 10000ms)) << server.err();
+    const std::string &out = server.out();
+    const uint16_t port = uint16_t(std::stoi(out.substr(out.rfind(':') + 1)));
+    AsyncClient c;
+    trustTestCa(c);
+    if (presents) {
+      c.setClientCert(client.certPem.c_str(), client.certPem.size() + 1);  // with its NUL
+      c.setClientKey(client.keyPem.c_str(), 0);                            // NUL-terminated
+    }
+    ClientLog log;
+    log.attach(c, writeOnConnect("mutual\n"));
+    ASSERT_TRUE(c.connect(ipText(peerIp4()).c_str(), port, true));
+    if (presents) {
+      ASSERT_TRUE(log.waitReceived(7, 10000ms)) << ::testing::PrintToString(log.events());
+      EXPECT_EQ(log.data(), "lautum\n");
+      c.close();
+      ASSERT_TRUE(log.waitDisconnected());
+      EXPECT_TRUE(log.errors().empty());
+    } else {
+      // TLS 1.3: the server checks the client after the client's Finished, so its alert
+      // comes once onConnect has run.
+      ASSERT_TRUE(log.waitDisconnected(10000ms));
+      ASSERT_EQ(log.errors().size(), 1u) << ::testing::PrintToString(log.events());
+      EXPECT_EQ(log.errors()[0], ASYNC_TCP_ERR_TLS_ALERT);
+      EXPECT_EQ(log.data(), "");
+    }
+  }
+}
+
 // A server that answers one line per connection, then closes (with close_notify).
 std::unique_ptr<AsyncServer> lineServer(std::atomic<int> &served) {
   auto server = secureServer(certs().server, stackIp4());
