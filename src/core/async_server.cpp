@@ -37,7 +37,11 @@ void AsyncServer::onClient(AcConnectHandler cb, void *arg) {
 }
 
 void AsyncServer::begin() {
-  Service::call([&] { _impl->begin(); });
+  Service::call([&] {
+    if (!_impl->listener)
+      _impl->dropTls();  // begin() listens plain, whatever an earlier beginSecure() loaded
+    _impl->begin();
+  });
 }
 
 void AsyncServer::end() {

@@ -16,6 +16,22 @@ ServerImpl::~ServerImpl() {
 #endif
 }
 
+// Settings alone (onSslFileRequest(), setPsk()) do not make a server secure: a context does.
+bool ServerImpl::secure() const {
+#if ASYNCTCP_TLS
+  return tls && tls->context;
+#else
+  return false;
+#endif
+}
+
+void ServerImpl::dropTls() {
+#if ASYNCTCP_TLS
+  if (tls)
+    tls->context.reset();
+#endif
+}
+
 void ServerImpl::ownerGone() {
 #if ASYNCTCP_TLS
   if (!tls)
@@ -47,8 +63,9 @@ void ServerImpl::onAccepted(backend::Conn *conn, const backend::Endpoints &ends)
     return;
   }
   auto *client = new AsyncClient();
-  client->_impl->attachAccepted(conn, ends, noDelay, tls ? this : nullptr);
-  if (!tls)
+  const bool tlsOn = secure();
+  client->_impl->attachAccepted(conn, ends, noDelay, tlsOn ? this : nullptr);
+  if (!tlsOn)
     announce(client);  // a secure one is announced when its handshake is done
 }
 

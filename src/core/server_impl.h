@@ -30,6 +30,8 @@ struct ServerImpl {
   void onAccepted(backend::Conn *conn, const backend::Endpoints &ends);
   void announce(AsyncClient *client);  // onClient
   // TLS (src/tls/server_tls.cpp).
+  bool secure() const;                  // beginSecure() loaded a context: accepts run TLS
+  void dropTls();                       // begin(): plain from now on
   void forgetHandshake(ClientImpl *c);  // c's handshake ended, or c announced itself
   void ownerGone();                     // the AsyncServer was deleted
 };

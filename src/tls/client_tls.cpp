@@ -130,19 +130,13 @@ void ClientImpl::tlsEstablished() {
     return;
   }
   ServerImpl *server = t.server;
-  t.unannounced = false;
-  t.server = nullptr;
-  if (server)
-    server->forgetHandshake(this);
   if (!server || !server->owner || !server->onClient) {  // the server went meanwhile
-    AsyncClient *user = owner;
-    backend::abort(conn);
-    conn = nullptr;
-    state = CLOSED;
-    Service::instance().untrack(this);
-    delete user;
+    tlsDropUnannounced();
     return;
   }
+  t.unannounced = false;
+  t.server = nullptr;
+  server->forgetHandshake(this);
   server->announce(owner);
 }
 

@@ -516,6 +516,40 @@ TEST(TlsServer, DeletedWhileAConnectionIsInItsHandshake) {
   EXPECT_EQ(announced.load(), 0);
 }
 
+TEST(TlsServer, BeginIsPlainWhateverTlsSettingsOrAnEarlierBeginSecureLeft) {
+  // TLS settings alone (a file handler, a PSK) leave begin() plain.
+  auto server = std::make_unique<AsyncServer>(loopback4(), 0);
+  server->onSslFileRequest([](void *, const char *, uint8_t **) { return 0; }, nullptr);
+  server->setPsk("device-1", "00112233");
+  server->begin();
+  EchoServer plain(std::move(server));
+  AsyncClient c;
+  ClientLog log;
+  log.attach(c, writeOnConnect("plain"));
+  ASSERT_TRUE(c.connect(loopback4(), plain.port()));
+  ASSERT_TRUE(log.waitReceived(5, 10000ms)) << ::testing::PrintToString(log.events());
+  c.close();
+  ASSERT_TRUE(log.waitDisconnected());
+
+  // beginSecure(), end(), begin(): plain again.
+  AsyncServer s(stackIp4(), 0);  // a raw peer connects: lwIP's end of the link there
+  std::atomic<int> announced{0};
+  s.onClient(
+      [&](void *, AsyncClient *cl) {
+        announced++;
+        cl->onDisconnect([](void *, AsyncClient *x) { delete x; }, nullptr);
+      },
+      nullptr);
+  ASSERT_TRUE(
+      s.beginSecure(certs().server.certPem.c_str(), certs().server.keyPem.c_str(), nullptr));
+  s.end();
+  s.begin();
+  ASSERT_EQ(s.status(), LISTEN);
+  RawSocket raw = rawConnect(stackIp4(), s.port());
+  ASSERT_TRUE(raw.valid());
+  EXPECT_TRUE(waitFor([&] { return announced.load() == 1; }));  // at once: no handshake
+}
+
 TEST(TlsServer, CertificateAndKeyFromTheFileHandlerFromFilesAndEncrypted) {
   TempDir dir;
   const std::string password = "s3cret";
