@@ -52,6 +52,12 @@ constexpr uint32_t kInformationalUs = 50000;
 // and doubling, 1.6 ms in all (the peer acks the rest about one wake-up later), then
 // the cadence.
 constexpr uint8_t kTailLooks = 6;
+// Acks of a write from another thread are not reported sooner than this after it. On ESP32
+// they come a network round trip after write() returned, and code there counts its bytes in
+// flight after write() returns, on its own thread (ESP32Async's AsyncSend example asserts
+// that onAck never reports more than it counted): on loopback the ack is back in
+// microseconds, before a preempted thread gets to its next line.
+constexpr uint32_t kOtherThreadHoldUs = 5000;
 
 // Where a watched connection waits. The two fixed cadences are FIFO queues: every
 // entry is due a constant delay after it joined, so the queue is in deadline order
@@ -242,6 +248,12 @@ void reschedule(Conn *c, bool pressure, uint32_t before, uint64_t nowUs) {
 }
 }  // namespace
 
+void hold(Conn *c) {
+  c->otherThreadWrite = false;
+  if (c->promptAcks && c->owner)  // nobody is told of acks otherwise: nothing to hold
+    txOf(c).holdUntilUs = os::nowUs() + kOtherThreadHoldUs;
+}
+
 void schedule(Conn *c) {
   Tx &tx = txOf(c);  // the schedule lives there
   if (underPressure(c)) {
@@ -258,7 +270,24 @@ void forget(Conn *c) {
     removeFromWatch(c);
 }
 
+namespace {
+// True (and c watched again for then) while the acks of a write from another thread wait.
+bool held(Conn *c) {
+  Tx *tx = c->tx;
+  if (!tx || !tx->holdUntilUs)
+    return false;
+  if (os::nowUs() >= tx->holdUntilUs) {
+    tx->holdUntilUs = 0;
+    return false;
+  }
+  scheduleAt(c, tx->holdUntilUs);
+  return true;
+}
+}  // namespace
+
 void look(Conn *c) {
+  if (held(c))
+    return;
   if (size_t delta = learn(c))
     report(c, delta);
 }

@@ -21,10 +21,12 @@ void init();  // once, at the loop's start: learns whether the kernel gives ack 
 // Before a write (added or queued): whether the user writes from this connection's
 // onAck (it then waits on acks to send) or from another thread (its acks are not hurried).
 inline void beforeWrite(Conn *c, uint8_t flags) {
-  if (flags & kWriteFromOtherThread)
+  if (flags & kWriteFromOtherThread) {
     c->ackDriven = false;
-  else if (c->inOnAck)
+    c->otherThreadWrite = true;
+  } else if (c->inOnAck) {
     c->ackDriven = true;
+  }
 }
 
 // The writes themselves: the one that asks the kernel for an ack notice goes through
@@ -87,8 +89,11 @@ inline bool underPressure(const Conn *c) {
 }
 
 void schedule(Conn *c);  // puts c where its state says it waits
+void hold(Conn *c);      // a write from another thread: its acks wait (ack_tracker.cpp)
 inline void afterWrite(Conn *c, size_t n) {
   c->unacked += uint32_t(n);
+  if (__builtin_expect(c->otherThreadWrite, false))
+    hold(c);
   // A connection already waiting at its fixed cadence keeps its place.
   if (c->promptAcks && c->owner && (!c->inAckWatch || c->tx->nextProbeUs == 0 || underPressure(c)))
     schedule(c);

@@ -70,6 +70,7 @@ struct Tx {
   uint64_t lingerUntil = 0;     // closed by the core: when flushing gives up
   uint32_t probeDelayUs = 0;    // ack probe back-off while the writer waits on acks
   uint8_t tailLooks = 0;        // quick looks left for the rest of a burst (ack_tracker.cpp)
+  uint64_t holdUntilUs = 0;     // acks of a write from another thread wait till then (acks::hold)
   // While inAckWatch: in a fixed-cadence queue (watchQueue set, linked by
   // watchPrev/watchNext), else at watchIndex in the pressure heap.
   WatchQueue *watchQueue = nullptr;
@@ -107,7 +108,8 @@ struct Conn : Pollable {
         noticeUnsure(false),
         inOnAck(false),
         outArmed(false),
-        recvWide(false) {}
+        recvWide(false),
+        otherThreadWrite(false) {}
 
   ClientImpl *owner = nullptr;
   uint32_t unacked = 0;  // handed to the kernel, not yet known to be acknowledged by the peer
@@ -123,19 +125,20 @@ struct Conn : Pollable {
   bool inAckWatch : 1;
   bool lingering : 1;  // closed by the core, still flushing
   bool finSent : 1;
-  bool peerFin : 1;         // read returned 0
-  bool rdhup : 1;           // epoll said the peer's FIN (or an error) is queued
-  bool dead : 1;            // fd closed, waiting to be freed
-  bool viaRing : 1;         // the io_uring engine moves its bytes (beside dead: one test)
-  bool promptAcks : 1;      // the core wants acked() events: probe after writes
-  bool ackDriven : 1;       // the user wrote from its last onAck: it waits on acks to send
-  bool ackedSilently : 1;   // acks learned without an event since refreshAcks() last asked
-  bool ackMarked : 1;       // a write asked the kernel for an ack notice not yet taken
-  bool wroteAfterMark : 1;  // bytes went out after the marked write
-  bool noticeUnsure : 1;    // a notice was given up for lost: any may be stale, check each
-  bool inOnAck : 1;         // its acked() event is running: a write then is ack-driven
-  bool outArmed : 1;        // io_uring: a POLLOUT poll waits for room in the socket buffer
-  bool recvWide : 1;        // io_uring: its receive's limit is the wide one (nothing held)
+  bool peerFin : 1;           // read returned 0
+  bool rdhup : 1;             // epoll said the peer's FIN (or an error) is queued
+  bool dead : 1;              // fd closed, waiting to be freed
+  bool viaRing : 1;           // the io_uring engine moves its bytes (beside dead: one test)
+  bool promptAcks : 1;        // the core wants acked() events: probe after writes
+  bool ackDriven : 1;         // the user wrote from its last onAck: it waits on acks to send
+  bool ackedSilently : 1;     // acks learned without an event since refreshAcks() last asked
+  bool ackMarked : 1;         // a write asked the kernel for an ack notice not yet taken
+  bool wroteAfterMark : 1;    // bytes went out after the marked write
+  bool noticeUnsure : 1;      // a notice was given up for lost: any may be stale, check each
+  bool inOnAck : 1;           // its acked() event is running: a write then is ack-driven
+  bool outArmed : 1;          // io_uring: a POLLOUT poll waits for room in the socket buffer
+  bool recvWide : 1;          // io_uring: its receive's limit is the wide one (nothing held)
+  bool otherThreadWrite : 1;  // the write being made comes from another thread (acks::hold)
 
   size_t queued() const { return tx ? tx->queued : 0; }
   // inFlight() for the backend's own hot paths (the ack probe asks on every write).
