@@ -222,6 +222,12 @@ bool ClientImpl::deliverData(void *data, size_t len) {
   return false;
 }
 
+size_t ClientImpl::deliverBytes(const uint8_t *data, size_t len) {
+  if (handlers.has(Ev::Packet))
+    return deliverPackets(data, len);
+  return deliverData(const_cast<uint8_t *>(data), len) ? len : 0;
+}
+
 size_t ClientImpl::onReceived(const uint8_t *data, size_t len) {
   // The rx timeout counts whole seconds: the loop's wake-up time is close enough,
   // and no later than the clock the timers read.
@@ -230,15 +236,11 @@ size_t ClientImpl::onReceived(const uint8_t *data, size_t len) {
   if (secure)
     return tlsReceived(data, len);
 #endif
-  if (handlers.has(Ev::Packet))
-    return deliverPackets(data, len);
-  return deliverData(const_cast<uint8_t *>(data), len) ? len : 0;
+  return deliverBytes(data, len);
 }
 
 size_t ClientImpl::deliverPlaintext(const uint8_t *data, size_t len) {
-  if (handlers.has(Ev::Packet))
-    return deliverPackets(data, len);
-  return deliverData(const_cast<uint8_t *>(data), len) ? len : 0;
+  return deliverBytes(data, len);
 }
 
 void ClientImpl::onReceivedPackets(struct pbuf *chain) {

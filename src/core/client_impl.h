@@ -154,7 +154,9 @@ public:
   // onData for one piece; true if ackLater() held it: both receive paths.
   [[gnu::always_inline]] inline bool deliverData(void *data, size_t len);
   [[gnu::noinline]] size_t deliverPackets(const uint8_t *data, size_t len);  // onPacket set
-  // onData or onPacket for decrypted bytes (TLS); returns the bytes held.
+  // onData or onPacket for received bytes; returns the bytes held. deliverPlaintext() is
+  // its out-of-line form, for the bytes TLS decrypted.
+  [[gnu::always_inline]] inline size_t deliverBytes(const uint8_t *data, size_t len);
   [[gnu::noinline]] size_t deliverPlaintext(const uint8_t *data, size_t len);
   void onFin();
   void onAcked(size_t len);
